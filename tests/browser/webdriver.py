@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 
 # The W3C key for a web element reference in JSON.
-ELEMENT = "element-6066-11e4-a52f-4f735466cecc"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 # Special keys for send_keys (WebDriver spec, "keyboard actions").
 CONTROL = "\ue009"

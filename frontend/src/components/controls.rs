@@ -17,6 +17,23 @@ pub struct ControlsProps {
     pub on_advance: Callback<u64>,
 }
 
+fn step_icon() -> Html {
+    html! {
+        <svg class="btn-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path d="M3 2.5v11l8-5.5z" fill="currentColor" />
+            <rect x="11.5" y="2.5" width="2" height="11" fill="currentColor" />
+        </svg>
+    }
+}
+
+fn advance_icon() -> Html {
+    html! {
+        <svg class="btn-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path d="M1.5 2.5v11l6.5-5.5z M8 2.5v11l6.5-5.5z" fill="currentColor" />
+        </svg>
+    }
+}
+
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let on_step = {
@@ -32,11 +49,11 @@ pub fn controls(props: &ControlsProps) -> Html {
         <div class="controls">
             <button id="step" class="btn" onclick={on_step}
                     title="Let the next component act on the next scheduled event">
-                <span class="btn-icon">{ "⏭" }</span>{ " Step" }
+                { step_icon() }{ "Step" }
             </button>
             <button id="advance" class="btn" onclick={on_advance}
                     title={format!("Run every event in the next {}s of virtual time", props.advance_secs)}>
-                <span class="btn-icon">{ "⏩" }</span>{ format!(" Advance {}s", props.advance_secs) }
+                { advance_icon() }{ format!("Advance {}s", props.advance_secs) }
             </button>
             <div class="clock" title="Virtual time since the cluster started">
                 <span class="clock-label">{ "virtual time" }</span>

@@ -118,6 +118,8 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
                 <div class="gutter" ref={gutter_ref} aria-hidden="true">{ gutter }</div>
                 <textarea
                     id="editor"
+                    class={classes!(props.error_line.is_some().then_some("has-error"))}
+                    style={props.error_line.map(|line| format!("--error-line: {}", line.saturating_sub(1)))}
                     ref={textarea_ref}
                     spellcheck="false"
                     autocomplete="off"

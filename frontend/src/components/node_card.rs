@@ -56,12 +56,15 @@ pub fn node_card(props: &NodeCardProps) -> Html {
             data-ready={node.ready.to_string()}>
             <header class="node-head">
                 <span class="node-name">{ &node.name }</span>
-                <span class="node-role">{ if node.roles.is_empty() || node.roles == "<none>" { "worker" } else { node.roles.as_str() } }</span>
+                if !control_plane {
+                    <span class="node-role">{ "worker" }</span>
+                }
                 <span class={classes!("node-status", if node.ready { "ready" } else { "not-ready" })}>{ &node.status }</span>
             </header>
-            <ul class="agents">
+            <ul class="agents" aria-label="processes on this node">
                 { for agents.into_iter().map(|(name, active)| html! {
-                    <li class={classes!("agent", active.then_some("active"))} data-agent={name}>{ name }</li>
+                    <li class={classes!("agent", active.then_some("active"))} data-agent={name}
+                        title={active.then_some("acted in the last step")}>{ name }</li>
                 }) }
             </ul>
             <div class="capacity">

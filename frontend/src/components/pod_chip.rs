@@ -28,7 +28,7 @@ pub fn pod_chip(props: &PodChipProps) -> Html {
             <span class="pod-dot" aria-hidden="true"></span>
             <span class="pod-name">{ &pod.name }</span>
             <span class="pod-status">{ &pod.status }</span>
-            <span class="pod-ready">{ &pod.ready }</span>
+            <span class="pod-ready" title="ready containers">{ &pod.ready }</span>
             if pod.restarts > 0 {
                 <span class="pod-restarts" title="restarts">{ format!("↻{}", pod.restarts) }</span>
             }
