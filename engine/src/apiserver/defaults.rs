@@ -1,0 +1,156 @@
+//! Defaulting, as the real API server's SetDefaults_* functions and default
+//! admission plugins fill in what a manifest leaves out
+//! (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
+//! plugin/pkg/admission/defaulttolerationseconds).
+
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentStrategy, ReplicaSet, RollingUpdateDeployment,
+};
+use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec, Toleration};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::objects::Object;
+
+pub fn apply_defaults(object: &mut Object) {
+    match object {
+        Object::Pod(pod) => {
+            if let Some(spec) = pod.spec.as_mut() {
+                default_pod_spec(spec);
+                default_tolerations(spec);
+                // The Priority admission plugin: no PriorityClass, priority 0.
+                spec.priority.get_or_insert(0);
+                spec.preemption_policy
+                    .get_or_insert_with(|| "PreemptLowerPriority".to_string());
+            }
+        }
+        Object::ReplicaSet(rs) => default_replica_set(rs),
+        Object::Deployment(deployment) => default_deployment(deployment),
+        Object::Namespace(_) | Object::Node(_) | Object::Event(_) => {}
+    }
+}
+
+fn default_replica_set(rs: &mut ReplicaSet) {
+    let Some(spec) = rs.spec.as_mut() else { return };
+    spec.replicas.get_or_insert(1);
+    if let Some(pod_spec) = spec.template.as_mut().and_then(|t| t.spec.as_mut()) {
+        default_pod_spec(pod_spec);
+    }
+}
+
+fn default_deployment(deployment: &mut Deployment) {
+    let Some(spec) = deployment.spec.as_mut() else {
+        return;
+    };
+    spec.replicas.get_or_insert(1);
+    let strategy = spec
+        .strategy
+        .get_or_insert_with(DeploymentStrategy::default);
+    let strategy_type = strategy
+        .type_
+        .get_or_insert_with(|| "RollingUpdate".to_string());
+    if strategy_type == "RollingUpdate" {
+        let rolling = strategy
+            .rolling_update
+            .get_or_insert_with(RollingUpdateDeployment::default);
+        rolling
+            .max_unavailable
+            .get_or_insert(IntOrString::String("25%".to_string()));
+        rolling
+            .max_surge
+            .get_or_insert(IntOrString::String("25%".to_string()));
+    }
+    spec.revision_history_limit.get_or_insert(10);
+    spec.progress_deadline_seconds.get_or_insert(600);
+    if let Some(pod_spec) = spec.template.spec.as_mut() {
+        default_pod_spec(pod_spec);
+    }
+}
+
+/// SetDefaults_PodSpec and SetDefaults_Container.
+fn default_pod_spec(spec: &mut PodSpec) {
+    spec.restart_policy
+        .get_or_insert_with(|| "Always".to_string());
+    spec.termination_grace_period_seconds.get_or_insert(30);
+    spec.dns_policy
+        .get_or_insert_with(|| "ClusterFirst".to_string());
+    spec.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".to_string());
+    spec.security_context
+        .get_or_insert_with(PodSecurityContext::default);
+    spec.enable_service_links.get_or_insert(true);
+    for container in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        default_container(container);
+    }
+}
+
+fn default_container(container: &mut Container) {
+    if container.image_pull_policy.is_none() {
+        container.image_pull_policy =
+            Some(default_pull_policy(container.image.as_deref().unwrap_or("")).to_string());
+    }
+    container
+        .termination_message_path
+        .get_or_insert_with(|| "/dev/termination-log".to_string());
+    container
+        .termination_message_policy
+        .get_or_insert_with(|| "File".to_string());
+    for port in container.ports.iter_mut().flatten() {
+        port.protocol.get_or_insert_with(|| "TCP".to_string());
+    }
+}
+
+/// `Always` for `:latest` or no tag, `IfNotPresent` otherwise (a digest counts as a tag).
+pub fn default_pull_policy(image: &str) -> &'static str {
+    if image.contains('@') {
+        return "IfNotPresent";
+    }
+    let last_segment = image.rsplit('/').next().unwrap_or(image);
+    match last_segment.split_once(':') {
+        Some((_, tag)) if tag != "latest" => "IfNotPresent",
+        _ => "Always",
+    }
+}
+
+/// The DefaultTolerationSeconds admission plugin: every pod tolerates a
+/// not-ready or unreachable node for 300 s before it is evicted.
+fn default_tolerations(spec: &mut PodSpec) {
+    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let already = tolerations.iter().any(|t| {
+            (t.key.as_deref() == Some(key)
+                || t.key.is_none() && t.operator.as_deref() == Some("Exists"))
+                && t.effect.as_deref().is_none_or(|e| e == "NoExecute")
+        });
+        if !already {
+            tolerations.push(Toleration {
+                key: Some(key.to_string()),
+                operator: Some("Exists".to_string()),
+                effect: Some("NoExecute".to_string()),
+                toleration_seconds: Some(300),
+                ..Toleration::default()
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_policy_follows_the_tag() {
+        assert_eq!(default_pull_policy("nginx"), "Always");
+        assert_eq!(default_pull_policy("nginx:latest"), "Always");
+        assert_eq!(default_pull_policy("nginx:1.14.2"), "IfNotPresent");
+        assert_eq!(default_pull_policy("localhost:5000/app"), "Always");
+        assert_eq!(default_pull_policy("localhost:5000/app:v1"), "IfNotPresent");
+        assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
+    }
+}

@@ -1,0 +1,362 @@
+//! kube-apiserver: the one door to etcd. Every change, from the learner or a
+//! component, goes through the same admission path:
+//! decode → defaulting → validation → store. Components never touch the store
+//! directly, so "all components communicate through the API server" holds by
+//! construction.
+
+pub mod decode;
+pub mod defaults;
+pub mod errors;
+pub mod validation;
+
+use k8s_openapi::api::core::v1::{Pod, PodCondition};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+pub use errors::{ApiError, FieldError, StatusReason};
+
+use crate::objects::{Kind, MetaExt, Object, ObjectRef, TypedObject};
+use crate::rand::SimRng;
+use crate::store::{Store, WatchEvent};
+use crate::time::SimTime;
+use crate::view::WriteRecord;
+
+pub struct ApiServer {
+    store: Store,
+    rng: SimRng,
+    /// Writes since the simulation last collected them, for the step log.
+    writes: Vec<WriteRecord>,
+}
+
+impl ApiServer {
+    pub fn new(seed: u64) -> Self {
+        ApiServer {
+            store: Store::default(),
+            rng: SimRng::new(seed),
+            writes: Vec::new(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
+    }
+
+    pub fn take_writes(&mut self) -> Vec<WriteRecord> {
+        std::mem::take(&mut self.writes)
+    }
+
+    pub fn take_watch_events(&mut self) -> Vec<WatchEvent> {
+        self.store.take_watch_events()
+    }
+
+    pub fn get(&self, object_ref: &ObjectRef) -> Option<&Object> {
+        self.store.get(&object_ref.key()).map(|e| &e.object)
+    }
+
+    pub fn get_typed<T: TypedObject>(&self, namespace: Option<&str>, name: &str) -> Option<&T> {
+        self.get(&ObjectRef::new(T::KIND, namespace, name))
+            .and_then(T::from_object)
+    }
+
+    /// All objects of a kind, in one namespace or all, in key (name) order.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Object> + '_ {
+        let prefix = match namespace {
+            Some(ns) if kind.info().namespaced => {
+                format!("/registry/{}/{ns}/", kind.info().etcd_prefix)
+            }
+            _ => format!("/registry/{}/", kind.info().etcd_prefix),
+        };
+        self.store.range_owned(prefix).map(|(_, e)| &e.object)
+    }
+
+    pub fn list_typed<T: TypedObject>(&self, namespace: Option<&str>) -> Vec<&T> {
+        self.list(T::KIND, namespace)
+            .filter_map(T::from_object)
+            .collect()
+    }
+
+    /// Creates an object through the whole admission path.
+    pub fn create(&mut self, now: SimTime, mut object: Object) -> Result<Object, ApiError> {
+        let kind = object.kind();
+        let info = kind.info();
+        {
+            let meta = object.meta_mut();
+            if info.namespaced {
+                if meta.namespace.as_deref().is_none_or(str::is_empty) {
+                    meta.namespace = Some("default".to_string());
+                }
+            } else {
+                meta.namespace = None;
+            }
+            if meta.name.as_deref().is_none_or(str::is_empty) {
+                if let Some(prefix) = meta.generate_name.clone() {
+                    meta.name = Some(format!("{prefix}{}", self.rng.name_suffix()));
+                }
+            }
+        }
+        if let Object::Pod(pod) = &object {
+            admit_priority(pod)?;
+        }
+        defaults::apply_defaults(&mut object);
+        let errors = validation::validate(&object);
+        if !errors.is_empty() {
+            return Err(errors::invalid(
+                info.kind,
+                object.meta().name_str(),
+                &errors,
+            ));
+        }
+        if info.namespaced {
+            let ns = object.meta().namespace_str().to_string();
+            match self.get_typed::<k8s_openapi::api::core::v1::Namespace>(None, &ns) {
+                None => return Err(ApiError::not_found("namespaces", &ns)),
+                Some(n) if n.metadata.is_deleting() => {
+                    return Err(ApiError::new(
+                        StatusReason::Forbidden,
+                        format!(
+                            "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                            info.qualified_plural(),
+                            object.meta().name_str()
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let object_ref = ObjectRef::of(&object);
+        if self.store.get(&object_ref.key()).is_some() {
+            return Err(ApiError::already_exists(
+                &info.qualified_plural(),
+                &object_ref.name,
+            ));
+        }
+        let revision = self.store.next_revision();
+        {
+            let uid = self.rng.uuid();
+            let meta = object.meta_mut();
+            meta.uid = Some(uid);
+            meta.creation_timestamp = Some(now.to_k8s());
+            meta.resource_version = Some(revision.to_string());
+            meta.deletion_timestamp = None;
+            if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+                meta.generation = Some(1);
+            }
+        }
+        self.put(object.clone(), "create");
+        Ok(object)
+    }
+
+    /// Replaces an object. A stale resourceVersion is a conflict, as in the
+    /// real API server's optimistic concurrency.
+    pub fn update(&mut self, mut object: Object) -> Result<Object, ApiError> {
+        let object_ref = ObjectRef::of(&object);
+        let info = object.kind().info();
+        let Some(current) = self.store.get(&object_ref.key()) else {
+            return Err(ApiError::not_found(
+                &info.qualified_plural(),
+                &object_ref.name,
+            ));
+        };
+        let current_rv = current.mod_revision.to_string();
+        if let Some(rv) = object.meta().resource_version.as_deref() {
+            if !rv.is_empty() && rv != current_rv {
+                return Err(ApiError::new(
+                    StatusReason::Conflict,
+                    format!(
+                        "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+                        info.qualified_plural(),
+                        object_ref.name
+                    ),
+                ));
+            }
+        }
+        let old = current.object.clone();
+        defaults::apply_defaults(&mut object);
+        let errors = validation::validate(&object);
+        if !errors.is_empty() {
+            return Err(errors::invalid(info.kind, &object_ref.name, &errors));
+        }
+        let spec_changed = spec_json(&old) != spec_json(&object);
+        {
+            let old_meta = old.meta();
+            let meta = object.meta_mut();
+            meta.uid = old_meta.uid.clone();
+            meta.creation_timestamp = old_meta.creation_timestamp.clone();
+            if meta.deletion_timestamp.is_none() {
+                meta.deletion_timestamp = old_meta.deletion_timestamp.clone();
+                meta.deletion_grace_period_seconds = old_meta.deletion_grace_period_seconds;
+            }
+            meta.generation = match old_meta.generation {
+                Some(g) if spec_changed => Some(g + 1),
+                g => g,
+            };
+            meta.resource_version = Some(self.store.next_revision().to_string());
+        }
+        if old == object {
+            return Ok(object);
+        }
+        self.put(object.clone(), "update");
+        Ok(object)
+    }
+
+    /// Deletes an object. A pod on a node is deleted gracefully: it gets a
+    /// deletionTimestamp and its kubelet removes it once its containers stop.
+    pub fn delete(
+        &mut self,
+        now: SimTime,
+        object_ref: &ObjectRef,
+        grace_seconds: Option<i64>,
+    ) -> Result<Object, ApiError> {
+        let info = object_ref.kind.info();
+        let Some(entry) = self.store.get(&object_ref.key()) else {
+            return Err(ApiError::not_found(
+                &info.qualified_plural(),
+                &object_ref.name,
+            ));
+        };
+        let mut object = entry.object.clone();
+        if let Object::Pod(pod) = &mut object {
+            let on_node = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_ref())
+                .is_some();
+            let default_grace = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+                .unwrap_or(30);
+            let grace = grace_seconds.unwrap_or(default_grace);
+            if on_node && grace > 0 {
+                if pod.metadata.deletion_timestamp.is_none() {
+                    pod.metadata.deletion_timestamp = Some(
+                        now.plus(crate::time::SimDuration::from_secs(grace as u64))
+                            .to_k8s(),
+                    );
+                    pod.metadata.deletion_grace_period_seconds = Some(grace);
+                    pod.metadata.resource_version = Some(self.store.next_revision().to_string());
+                    self.put(object.clone(), "delete");
+                }
+                return Ok(object);
+            }
+        }
+        let revision = self.store.delete(&object_ref.key()).unwrap_or_default();
+        self.writes.push(WriteRecord {
+            verb: "delete".into(),
+            key: object_ref.key(),
+            revision,
+        });
+        Ok(object)
+    }
+
+    /// The pods/binding subresource: the scheduler's only write to a pod.
+    pub fn bind(&mut self, now: SimTime, pod_ref: &ObjectRef, node: &str) -> Result<Pod, ApiError> {
+        let Some(Object::Pod(current)) = self.get(pod_ref) else {
+            return Err(ApiError::not_found("pods", &pod_ref.name));
+        };
+        let mut pod = current.clone();
+        let spec = pod.spec.get_or_insert_with(Default::default);
+        if let Some(existing) = &spec.node_name {
+            return Err(ApiError::new(
+                StatusReason::Conflict,
+                format!("Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{existing}\"", pod_ref.name, pod_ref.name),
+            ));
+        }
+        spec.node_name = Some(node.to_string());
+        let status = pod.status.get_or_insert_with(Default::default);
+        set_pod_condition(status, "PodScheduled", "True", None, None, now);
+        pod.metadata.resource_version = Some(self.store.next_revision().to_string());
+        let revision = self.store.put(Object::Pod(pod.clone()));
+        self.writes.push(WriteRecord {
+            verb: "bind".into(),
+            key: pod_ref.key(),
+            revision,
+        });
+        Ok(pod)
+    }
+
+    fn put(&mut self, object: Object, verb: &str) {
+        let key = ObjectRef::of(&object).key();
+        let revision = self.store.put(object);
+        self.writes.push(WriteRecord {
+            verb: verb.to_string(),
+            key,
+            revision,
+        });
+    }
+}
+
+/// The Priority admission plugin, with no PriorityClass objects in the cluster.
+fn admit_priority(pod: &Pod) -> Result<(), ApiError> {
+    let name = pod.metadata.name_str();
+    let Some(spec) = &pod.spec else { return Ok(()) };
+    if let Some(class) = spec
+        .priority_class_name
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
+        // PriorityClasses (and so preemption) are not simulated yet.
+        return Err(ApiError::new(
+            StatusReason::Forbidden,
+            format!("pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"),
+        ));
+    }
+    match spec.priority {
+        Some(p) if p != 0 && spec.priority_class_name.is_none() => Err(ApiError::new(
+            StatusReason::Forbidden,
+            format!("pods \"{name}\" is forbidden: the integer value of priority ({p}) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn spec_json(object: &Object) -> serde_json::Value {
+    let mut value = serde_json::to_value(object).unwrap_or_default();
+    value
+        .get_mut("spec")
+        .map(std::mem::take)
+        .unwrap_or_default()
+}
+
+/// Sets a pod condition, keeping its lastTransitionTime when the status does not change.
+pub fn set_pod_condition(
+    status: &mut k8s_openapi::api::core::v1::PodStatus,
+    type_: &str,
+    value: &str,
+    reason: Option<&str>,
+    message: Option<&str>,
+    now: SimTime,
+) {
+    let conditions = status.conditions.get_or_insert_with(Vec::new);
+    match conditions.iter_mut().find(|c| c.type_ == type_) {
+        Some(c) => {
+            if c.status != value {
+                c.status = value.to_string();
+                c.last_transition_time = Some(now.to_k8s());
+            }
+            c.reason = reason.map(str::to_string);
+            c.message = message.map(str::to_string);
+        }
+        None => conditions.push(PodCondition {
+            type_: type_.to_string(),
+            status: value.to_string(),
+            last_transition_time: Some(now.to_k8s()),
+            reason: reason.map(str::to_string),
+            message: message.map(str::to_string),
+            ..PodCondition::default()
+        }),
+    }
+}
+
+/// Metadata for an object a component creates.
+pub fn new_meta(namespace: &str, name: Option<&str>, generate_name: Option<&str>) -> ObjectMeta {
+    ObjectMeta {
+        namespace: Some(namespace.to_string()),
+        name: name.map(str::to_string),
+        generate_name: generate_name.map(str::to_string),
+        ..ObjectMeta::default()
+    }
+}

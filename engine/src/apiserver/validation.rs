@@ -1,0 +1,317 @@
+//! Validation of the rules learners hit most, worded as the API server words
+//! them (pkg/apis/core/validation, pkg/apis/apps/validation,
+//! k8s.io/apimachinery/pkg/util/validation).
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::errors::FieldError;
+use crate::labels::{go_map_literal, Selector};
+use crate::objects::Object;
+
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+fn is_label_value(s: &str) -> bool {
+    s.is_empty()
+        || (s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric())
+}
+
+fn validate_label_key(key: &str, field: &str, errors: &mut Vec<FieldError>) {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        if !is_dns1123_subdomain(prefix) {
+            errors.push(FieldError::invalid(
+                field,
+                format!("{key:?}"),
+                &format!("prefix part {DNS1123_SUBDOMAIN_MSG}"),
+            ));
+        }
+    }
+    if name.is_empty() || name.len() > 63 || !is_label_value(name) {
+        errors.push(FieldError::invalid(
+            field,
+            format!("{key:?}"),
+            QUALIFIED_NAME_MSG,
+        ));
+    }
+}
+
+fn validate_labels(meta: &ObjectMeta, field: &str, errors: &mut Vec<FieldError>) {
+    for (key, value) in meta.labels.iter().flatten() {
+        validate_label_key(key, &format!("{field}.labels"), errors);
+        if !is_label_value(value) {
+            errors.push(FieldError::invalid(
+                format!("{field}.labels"),
+                format!("{value:?}"),
+                LABEL_VALUE_MSG,
+            ));
+        }
+    }
+}
+
+/// Name rules: most kinds need a DNS-1123 subdomain; namespaces a label.
+fn validate_object_meta(meta: &ObjectMeta, name_is_label: bool, errors: &mut Vec<FieldError>) {
+    match meta.name.as_deref() {
+        None | Some("") => errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        )),
+        Some(name) => {
+            let (ok, msg) = if name_is_label {
+                (is_dns1123_label(name), DNS1123_LABEL_MSG)
+            } else {
+                (is_dns1123_subdomain(name), DNS1123_SUBDOMAIN_MSG)
+            };
+            if !ok {
+                errors.push(FieldError::invalid(
+                    "metadata.name",
+                    format!("{name:?}"),
+                    msg,
+                ));
+            }
+        }
+    }
+    validate_labels(meta, "metadata", errors);
+}
+
+/// Validates a newly created object; the errors name their fields.
+pub fn validate(object: &Object) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match object {
+        Object::Namespace(ns) => validate_object_meta(&ns.metadata, true, &mut errors),
+        Object::Node(node) => validate_object_meta(&node.metadata, false, &mut errors),
+        Object::Event(ev) => validate_object_meta(&ev.metadata, false, &mut errors),
+        Object::Pod(pod) => {
+            validate_object_meta(&pod.metadata, false, &mut errors);
+            match &pod.spec {
+                Some(spec) => validate_pod_spec(spec, "spec", &mut errors),
+                None => errors.push(FieldError::required("spec.containers", "")),
+            }
+        }
+        Object::ReplicaSet(rs) => {
+            validate_object_meta(&rs.metadata, false, &mut errors);
+            if let Some(spec) = &rs.spec {
+                validate_replicas(spec.replicas, &mut errors);
+                validate_selector_and_template(
+                    Some(&spec.selector),
+                    spec.template.as_ref(),
+                    &mut errors,
+                );
+            } else {
+                errors.push(FieldError::required("spec.selector", ""));
+            }
+        }
+        Object::Deployment(d) => {
+            validate_object_meta(&d.metadata, false, &mut errors);
+            match &d.spec {
+                None => errors.push(FieldError::required("spec.selector", "")),
+                Some(spec) => {
+                    validate_replicas(spec.replicas, &mut errors);
+                    validate_selector_and_template(
+                        Some(&spec.selector),
+                        Some(&spec.template),
+                        &mut errors,
+                    );
+                    if let Some(strategy) = &spec.strategy {
+                        let t = strategy.type_.as_deref().unwrap_or("RollingUpdate");
+                        if t != "RollingUpdate" && t != "Recreate" {
+                            errors.push(FieldError {
+                                field: "spec.strategy.type".into(),
+                                detail: format!("Unsupported value: {t:?}: supported values: \"Recreate\", \"RollingUpdate\""),
+                            });
+                        }
+                        if t == "Recreate" && strategy.rolling_update.is_some() {
+                            errors.push(FieldError::forbidden(
+                                "spec.strategy.rollingUpdate",
+                                "may not be specified when strategy `type` is 'Recreate'",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    errors
+}
+
+fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {
+    if let Some(r) = replicas {
+        if r < 0 {
+            errors.push(FieldError::invalid(
+                "spec.replicas",
+                r,
+                "must be greater than or equal to 0",
+            ));
+        }
+    }
+}
+
+fn validate_selector_and_template(
+    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    template: Option<&PodTemplateSpec>,
+    errors: &mut Vec<FieldError>,
+) {
+    let selector_is_empty = selector.is_none_or(|s| {
+        s.match_labels.as_ref().is_none_or(|m| m.is_empty())
+            && s.match_expressions.as_ref().is_none_or(|e| e.is_empty())
+    });
+    if selector_is_empty {
+        errors.push(FieldError::required("spec.selector", ""));
+        errors.push(FieldError::invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}", "empty selector is invalid for deployment"));
+    }
+    let Some(template) = template else {
+        errors.push(FieldError::required("spec.template", ""));
+        return;
+    };
+    let labels = template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    if !selector_is_empty {
+        match Selector::from_label_selector(selector) {
+            Ok(s) if !s.matches(&labels) => errors.push(FieldError::invalid(
+                "spec.template.metadata.labels",
+                go_map_literal(&labels),
+                "`selector` does not match template `labels`",
+            )),
+            Ok(_) => {}
+            Err(msg) => errors.push(FieldError::invalid("spec.selector", "", &msg)),
+        }
+    }
+    if let Some(meta) = &template.metadata {
+        validate_labels(meta, "spec.template.metadata", errors);
+    }
+    match &template.spec {
+        Some(spec) => {
+            validate_pod_spec(spec, "spec.template.spec", errors);
+            if let Some(policy) = spec.restart_policy.as_deref() {
+                if policy != "Always" {
+                    errors.push(FieldError {
+                        field: "spec.template.spec.restartPolicy".into(),
+                        detail: format!(
+                            "Unsupported value: {policy:?}: supported values: \"Always\""
+                        ),
+                    });
+                }
+            }
+        }
+        None => errors.push(FieldError::required("spec.template.spec.containers", "")),
+    }
+}
+
+fn validate_pod_spec(spec: &PodSpec, field: &str, errors: &mut Vec<FieldError>) {
+    if spec.containers.is_empty() {
+        errors.push(FieldError::required(format!("{field}.containers"), ""));
+    }
+    let mut names = BTreeSet::new();
+    let all = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, c)| (format!("{field}.initContainers[{i}]"), c))
+        .chain(
+            spec.containers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("{field}.containers[{i}]"), c)),
+        );
+    for (path, container) in all {
+        if container.name.is_empty() {
+            errors.push(FieldError::required(format!("{path}.name"), ""));
+        } else if !is_dns1123_label(&container.name) {
+            errors.push(FieldError::invalid(
+                format!("{path}.name"),
+                format!("{:?}", container.name),
+                DNS1123_LABEL_MSG,
+            ));
+        } else if !names.insert(container.name.clone()) {
+            errors.push(FieldError::duplicate(
+                format!("{path}.name"),
+                format!("{:?}", container.name),
+            ));
+        }
+        if container
+            .image
+            .as_deref()
+            .is_none_or(|i| i.trim().is_empty())
+        {
+            errors.push(FieldError::required(format!("{path}.image"), ""));
+        }
+        let mut ports = BTreeSet::new();
+        for (j, port) in container.ports.iter().flatten().enumerate() {
+            let p = port.container_port;
+            if !(1..=65535).contains(&p) {
+                errors.push(FieldError::invalid(
+                    format!("{path}.ports[{j}].containerPort"),
+                    p,
+                    "must be between 1 and 65535, inclusive",
+                ));
+            }
+            let protocol = port.protocol.clone().unwrap_or_else(|| "TCP".into());
+            if !ports.insert((p, protocol.clone())) {
+                errors.push(FieldError::duplicate(
+                    format!("{path}.ports[{j}]"),
+                    format!("\"{p}/{protocol}\""),
+                ));
+            }
+        }
+    }
+    if let Some(policy) = spec.restart_policy.as_deref() {
+        if !["Always", "OnFailure", "Never"].contains(&policy) {
+            errors.push(FieldError {
+                field: format!("{field}.restartPolicy"),
+                detail: format!("Unsupported value: {policy:?}: supported values: \"Always\", \"OnFailure\", \"Never\""),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns1123_label("web-1"));
+        assert!(!is_dns1123_label("Web"));
+        assert!(!is_dns1123_label("-web"));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+        assert!(is_dns1123_subdomain("web.example.com"));
+        assert!(!is_dns1123_subdomain("web_1"));
+    }
+
+    #[test]
+    fn label_values() {
+        assert!(is_label_value(""));
+        assert!(is_label_value("My_Value.1"));
+        assert!(!is_label_value("-x"));
+        assert!(!is_label_value("a b"));
+    }
+}

@@ -1,0 +1,67 @@
+//! kube-controller-manager: level-based reconcile loops, one per file. Each is
+//! woken by watch events (through `keys_for`) or a requeue, reads the world
+//! through the API server and moves it one step toward the desired state.
+
+pub mod deployment;
+pub mod garbage_collector;
+pub mod replicaset;
+
+use crate::apiserver::ApiServer;
+use crate::events::EventRecorder;
+use crate::objects::ObjectRef;
+use crate::store::WatchEvent;
+use crate::time::{SimDuration, SimTime};
+
+/// What a reconcile needs: the API server, an event recorder and the time.
+pub struct Context<'a> {
+    pub api: &'a mut ApiServer,
+    pub recorder: &'a mut EventRecorder,
+    pub now: SimTime,
+}
+
+/// The result of one reconcile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reconciled {
+    /// What the controller did, in a sentence, or None if nothing needed doing.
+    pub summary: Option<String>,
+    /// Reconcile again after this long even without a change (kube-rs' Action::requeue).
+    pub requeue_after: Option<SimDuration>,
+}
+
+impl Reconciled {
+    pub fn did(summary: impl Into<String>) -> Self {
+        Reconciled {
+            summary: Some(summary.into()),
+            requeue_after: None,
+        }
+    }
+
+    pub fn nothing() -> Self {
+        Reconciled::default()
+    }
+
+    pub fn requeue(mut self, after: SimDuration) -> Self {
+        self.requeue_after = Some(match self.requeue_after {
+            Some(existing) => existing.min(after),
+            None => after,
+        });
+        self
+    }
+}
+
+pub trait Controller {
+    /// The name the controller manager runs it under (`replicaset-controller`).
+    fn name(&self) -> &'static str;
+    /// The objects a change should make this controller reconcile.
+    fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef>;
+    fn reconcile(&mut self, key: &ObjectRef, ctx: &mut Context) -> Reconciled;
+}
+
+/// The controllers the simulated controller manager runs, in a fixed order.
+pub fn all() -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(deployment::DeploymentController),
+        Box::new(replicaset::ReplicaSetController),
+        Box::new(garbage_collector::GarbageCollector),
+    ]
+}

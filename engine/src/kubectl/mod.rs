@@ -1,0 +1,342 @@
+//! kubectl, as far as the playground's terminal needs it: the same
+//! subcommands, flags, output and error wording.
+
+pub mod apply;
+pub mod printers;
+pub mod table;
+
+use crate::apiserver::ApiError;
+use crate::files::FileSource;
+use crate::labels::Selector;
+use crate::objects::{Kind, Object, ObjectRef};
+use crate::sim::Simulation;
+use crate::view::CommandOutput;
+
+/// Flags shared by the subcommands.
+#[derive(Debug, Default)]
+struct Flags {
+    namespace: Option<String>,
+    all_namespaces: bool,
+    output: Option<String>,
+    selector: Option<String>,
+    files: Vec<String>,
+    show_labels: bool,
+    positional: Vec<String>,
+}
+
+fn parse_flags(args: &[String]) -> Result<Flags, String> {
+    let mut flags = Flags::default();
+    let mut i = 0;
+    let value = |i: &mut usize, name: &str| -> Result<String, String> {
+        *i += 1;
+        args.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("error: flag needs an argument: {name}"))
+    };
+    while i < args.len() {
+        let arg = &args[i];
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with('-') => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let take = |i: &mut usize| inline.clone().map(Ok).unwrap_or_else(|| value(i, &name));
+        match name.as_str() {
+            "-n" | "--namespace" => flags.namespace = Some(take(&mut i)?),
+            "-A" | "--all-namespaces" => flags.all_namespaces = true,
+            "-o" | "--output" => flags.output = Some(take(&mut i)?),
+            "-l" | "--selector" => flags.selector = Some(take(&mut i)?),
+            "-f" | "--filename" => flags.files.push(take(&mut i)?),
+            "--show-labels" => flags.show_labels = true,
+            other if other.starts_with('-') && other.len() > 1 => {
+                return Err(format!("error: unknown flag: {other}"));
+            }
+            _ => flags.positional.push(arg.clone()),
+        }
+        i += 1;
+    }
+    Ok(flags)
+}
+
+fn fail(message: impl Into<String>) -> CommandOutput {
+    let mut stderr = message.into();
+    if !stderr.ends_with('\n') {
+        stderr.push('\n');
+    }
+    CommandOutput {
+        stdout: String::new(),
+        stderr,
+        success: false,
+    }
+}
+
+/// Runs `kubectl ARGS...` (without the word kubectl).
+pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> CommandOutput {
+    // Global flags may come before the subcommand.
+    let mut args: Vec<String> = args.to_vec();
+    let mut as_user: Option<String> = None;
+    if let Some(pos) = args
+        .iter()
+        .position(|a| a == "--as" || a.starts_with("--as="))
+    {
+        let arg = args.remove(pos);
+        as_user = match arg.split_once('=') {
+            Some((_, v)) => Some(v.to_string()),
+            None if pos < args.len() => Some(args.remove(pos)),
+            None => return fail("error: flag needs an argument: --as"),
+        };
+    }
+    if as_user.is_some() {
+        return fail("error: kubeplay does not simulate users and RBAC yet; every command runs as the cluster admin");
+    }
+    let Some(subcommand) = args.first().cloned() else {
+        return fail("error: you must specify a subcommand, such as get, apply or delete");
+    };
+    let flags = match parse_flags(&args[1..]) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    match subcommand.as_str() {
+        "apply" => apply(sim, &flags, files),
+        "get" => get(sim, &flags),
+        "delete" => delete(sim, &flags, files),
+        other => fail(format!(
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, delete"
+        )),
+    }
+}
+
+fn apply(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> CommandOutput {
+    if flags.files.is_empty() {
+        return fail("error: must specify one of -f and -k");
+    }
+    let mut out = CommandOutput {
+        success: true,
+        ..CommandOutput::default()
+    };
+    for path in &flags.files {
+        let text = match files.read(path) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let report = sim.apply_yaml_report(path, &text);
+        report
+            .applied
+            .iter()
+            .for_each(|l| out.stdout.push_str(&format!("{l}\n")));
+        for error in &report.errors {
+            out.stderr.push_str(&format!("{}\n", error.with_position()));
+            out.success = false;
+        }
+    }
+    out
+}
+
+fn resolve_kind(arg: &str) -> Result<Kind, String> {
+    Kind::from_resource_arg(arg)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{arg}\""))
+}
+
+fn get(sim: &Simulation, flags: &Flags) -> CommandOutput {
+    let Some(resource) = flags.positional.first() else {
+        return fail("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.");
+    };
+    let (resource, inline_name) = match resource.split_once('/') {
+        Some((r, n)) => (r.to_string(), Some(n.to_string())),
+        None => (resource.clone(), None),
+    };
+    let kind = match resolve_kind(&resource) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let info = kind.info();
+    let namespace = flags
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let names: Vec<String> = inline_name
+        .into_iter()
+        .chain(flags.positional.iter().skip(1).cloned())
+        .collect();
+    let selector = match flags.selector.as_deref().map(Selector::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return fail(format!("error: {e}")),
+    };
+    let list_namespace = if info.namespaced && !flags.all_namespaces {
+        Some(namespace.as_str())
+    } else {
+        None
+    };
+    let mut objects: Vec<&Object> = Vec::new();
+    let mut errors = Vec::new();
+    if names.is_empty() {
+        objects = sim
+            .api()
+            .list(kind, list_namespace)
+            .filter(|o| {
+                selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&o.meta().labels.clone().unwrap_or_default()))
+            })
+            .collect();
+    } else {
+        for name in &names {
+            let ns = info.namespaced.then_some(namespace.as_str());
+            match sim.object(&ObjectRef::new(kind, ns, name)) {
+                Some(o) => objects.push(o),
+                None => errors
+                    .push(ApiError::not_found(&info.qualified_plural(), name).kubectl_message()),
+            }
+        }
+    }
+    let mut out = CommandOutput {
+        success: errors.is_empty(),
+        ..CommandOutput::default()
+    };
+    for e in &errors {
+        out.stderr.push_str(&format!("{e}\n"));
+    }
+    let output = flags.output.clone().unwrap_or_default();
+    match output.as_str() {
+        "json" | "yaml" => {
+            let values: Vec<serde_json::Value> = objects.iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect();
+            let value = if names.len() == 1 && values.len() == 1 {
+                values.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::json!({"apiVersion": "v1", "items": values, "kind": "List", "metadata": {"resourceVersion": ""}})
+            };
+            if objects.is_empty() && !names.is_empty() {
+                return out;
+            }
+            out.stdout = if output == "json" { to_json(&value) } else { serde_yaml::to_string(&value).unwrap_or_default() };
+        }
+        "name" => {
+            for o in &objects {
+                out.stdout.push_str(&format!("{}/{}\n", info.qualified_singular(), o.meta().name.clone().unwrap_or_default()));
+            }
+        }
+        "" | "wide" => {
+            if objects.is_empty() {
+                if errors.is_empty() {
+                    out.stderr = match list_namespace {
+                        Some(ns) => format!("No resources found in {ns} namespace.\n"),
+                        None => "No resources found\n".to_string(),
+                    };
+                }
+                return out;
+            }
+            let (mut header, mut rows) = printers::table(kind, &objects, output == "wide", sim.now());
+            if flags.all_namespaces && info.namespaced {
+                header.insert(0, "NAMESPACE");
+                for (row, o) in rows.iter_mut().zip(&objects) {
+                    row.insert(0, o.meta().namespace.clone().unwrap_or_default());
+                }
+            }
+            if flags.show_labels {
+                header.push("LABELS");
+                for (row, o) in rows.iter_mut().zip(&objects) {
+                    row.push(printers::labels_column(o.meta()));
+                }
+            }
+            out.stdout = table::render(&header, &rows);
+        }
+        other => {
+            return fail(format!(
+                "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"
+            ))
+        }
+    }
+    out
+}
+
+/// JSON as kubectl prints it: four-space indentation, keys sorted.
+pub fn to_json(value: &serde_json::Value) -> String {
+    let mut buffer = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+    serde::Serialize::serialize(value, &mut serializer).expect("JSON values always serialize");
+    let mut text = String::from_utf8(buffer).expect("serde_json writes UTF-8");
+    text.push('\n');
+    text
+}
+
+fn delete(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> CommandOutput {
+    let namespace = flags
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let mut targets: Vec<ObjectRef> = Vec::new();
+    for path in &flags.files {
+        let text = match files.read(path) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let documents = match crate::manifest::parse_documents(path, &text) {
+            Ok(d) => d,
+            Err(e) => return fail(e.with_position()),
+        };
+        for doc in documents {
+            match crate::apiserver::decode::decode(&doc.value) {
+                Ok(object) => {
+                    let mut r = ObjectRef::of(&object);
+                    if r.kind.info().namespaced && r.namespace.is_none() {
+                        r.namespace = Some(namespace.clone());
+                    }
+                    targets.push(r);
+                }
+                Err(_) => return fail(format!("error: unable to decode \"{path}\"")),
+            }
+        }
+    }
+    if flags.files.is_empty() {
+        let Some(resource) = flags.positional.first() else {
+            return fail("error: You must provide one or more resources by argument or filename.");
+        };
+        let (resource, inline_name) = match resource.split_once('/') {
+            Some((r, n)) => (r.to_string(), Some(n.to_string())),
+            None => (resource.clone(), None),
+        };
+        let kind = match resolve_kind(&resource) {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
+        let names: Vec<String> = inline_name
+            .into_iter()
+            .chain(flags.positional.iter().skip(1).cloned())
+            .collect();
+        if names.is_empty() && flags.selector.is_none() {
+            return fail("error: resource(s) were provided, but no name was specified");
+        }
+        let ns = kind.info().namespaced.then_some(namespace.as_str());
+        targets.extend(names.iter().map(|n| ObjectRef::new(kind, ns, n)));
+        if let Some(sel) = &flags.selector {
+            let selector = match Selector::parse(sel) {
+                Ok(s) => s,
+                Err(e) => return fail(format!("error: {e}")),
+            };
+            targets.extend(
+                sim.api()
+                    .list(kind, ns)
+                    .filter(|o| selector.matches(&o.meta().labels.clone().unwrap_or_default()))
+                    .map(ObjectRef::of),
+            );
+        }
+    }
+    let mut out = CommandOutput {
+        success: true,
+        ..CommandOutput::default()
+    };
+    for target in targets {
+        match sim.delete(&target) {
+            Ok(()) => out.stdout.push_str(&format!(
+                "{} \"{}\" deleted\n",
+                target.kind.info().qualified_singular(),
+                target.name
+            )),
+            Err(e) => {
+                out.stderr.push_str(&format!("{}\n", e.kubectl_message()));
+                out.success = false;
+            }
+        }
+    }
+    out
+}

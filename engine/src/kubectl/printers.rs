@@ -1,0 +1,437 @@
+//! What `kubectl get` prints for each kind: the same columns, computed the
+//! same way (pkg/printers/internalversion/printers.go).
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+
+use crate::labels::format_labels;
+use crate::objects::{Kind, MetaExt, Object};
+use crate::time::{human_duration, SimTime};
+
+fn age(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, now: SimTime) -> String {
+    match &meta.creation_timestamp {
+        Some(t) => human_duration(now.since(SimTime::from_k8s(t))),
+        None => "<unknown>".to_string(),
+    }
+}
+
+fn since(t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>, now: SimTime) -> String {
+    match t {
+        Some(t) => human_duration(now.since(SimTime::from_k8s(t))),
+        None => "<unknown>".to_string(),
+    }
+}
+
+/// Header and rows for a list of objects of one kind.
+pub fn table(
+    kind: Kind,
+    objects: &[&Object],
+    wide: bool,
+    now: SimTime,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut header: Vec<&'static str> = match kind {
+        Kind::Pod => vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        Kind::Deployment => vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        Kind::ReplicaSet => vec!["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        Kind::Node => vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+        Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
+        Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+    };
+    if wide {
+        header.extend(match kind {
+            Kind::Pod => vec!["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+            Kind::Deployment | Kind::ReplicaSet => vec!["CONTAINERS", "IMAGES", "SELECTOR"],
+            Kind::Node => vec![
+                "INTERNAL-IP",
+                "EXTERNAL-IP",
+                "OS-IMAGE",
+                "KERNEL-VERSION",
+                "CONTAINER-RUNTIME",
+            ],
+            _ => vec![],
+        });
+    }
+    let rows = objects
+        .iter()
+        .map(|o| match o {
+            Object::Pod(p) => pod_row(p, wide, now),
+            Object::Deployment(d) => deployment_row(d, wide, now),
+            Object::ReplicaSet(rs) => replica_set_row(rs, wide, now),
+            Object::Node(n) => node_row(n, wide, now),
+            Object::Namespace(ns) => namespace_row(ns, now),
+            Object::Event(e) => event_row(e, now),
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The STATUS column of `kubectl get pods` (printPod).
+pub fn pod_status(pod: &Pod) -> String {
+    let status = pod.status.clone().unwrap_or_default();
+    let mut reason = status
+        .reason
+        .clone()
+        .unwrap_or_else(|| status.phase.clone().unwrap_or_else(|| "Pending".into()));
+    for c in status.conditions.iter().flatten() {
+        if c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated") {
+            reason = "SchedulingGated".into();
+        }
+    }
+    let init_count = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .map_or(0, Vec::len);
+    let mut initializing = false;
+    for (i, c) in status.init_container_statuses.iter().flatten().enumerate() {
+        let state = c.state.clone().unwrap_or_default();
+        match (&state.terminated, &state.waiting) {
+            (Some(t), _) if t.exit_code == 0 => continue,
+            (Some(t), _) => {
+                reason = match &t.reason {
+                    Some(r) if !r.is_empty() => format!("Init:{r}"),
+                    _ if t.signal.unwrap_or(0) != 0 => {
+                        format!("Init:Signal:{}", t.signal.unwrap_or(0))
+                    }
+                    _ => format!("Init:ExitCode:{}", t.exit_code),
+                };
+            }
+            (None, Some(w))
+                if w.reason
+                    .as_deref()
+                    .is_some_and(|r| !r.is_empty() && r != "PodInitializing") =>
+            {
+                reason = format!("Init:{}", w.reason.clone().unwrap_or_default());
+            }
+            _ => reason = format!("Init:{i}/{init_count}"),
+        }
+        initializing = true;
+        break;
+    }
+    let initialized = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Initialized" && c.status == "True");
+    if !initializing || initialized {
+        let mut has_running = false;
+        for c in status.container_statuses.iter().flatten().rev() {
+            let state = c.state.clone().unwrap_or_default();
+            if let Some(w) = state
+                .waiting
+                .as_ref()
+                .filter(|w| w.reason.as_deref().is_some_and(|r| !r.is_empty()))
+            {
+                reason = w.reason.clone().unwrap_or_default();
+            } else if let Some(t) = &state.terminated {
+                reason = match &t.reason {
+                    Some(r) if !r.is_empty() => r.clone(),
+                    _ if t.signal.unwrap_or(0) != 0 => format!("Signal:{}", t.signal.unwrap_or(0)),
+                    _ => format!("ExitCode:{}", t.exit_code),
+                };
+            } else if c.ready && state.running.is_some() {
+                has_running = true;
+            }
+        }
+        if reason == "Completed" && has_running {
+            let has_ready_condition = status
+                .conditions
+                .iter()
+                .flatten()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
+            reason = if has_ready_condition {
+                "Running".into()
+            } else {
+                "NotReady".into()
+            };
+        }
+    }
+    let terminal = matches!(status.phase.as_deref(), Some("Succeeded") | Some("Failed"));
+    if pod.metadata.deletion_timestamp.is_some() && status.reason.as_deref() == Some("NodeLost") {
+        reason = "Unknown".into();
+    } else if pod.metadata.deletion_timestamp.is_some() && !terminal {
+        reason = "Terminating".into();
+    }
+    reason
+}
+
+/// `1/1`: ready containers over all containers.
+pub fn pod_ready(pod: &Pod) -> (usize, usize) {
+    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
+    let ready = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map_or(0, |cs| {
+            cs.iter()
+                .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
+                .count()
+        });
+    (ready, total)
+}
+
+/// `3 (12s ago)`.
+pub fn pod_restarts(pod: &Pod, now: SimTime) -> String {
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default();
+    let restarts: i32 = statuses.iter().map(|c| c.restart_count).sum();
+    let last = statuses
+        .iter()
+        .filter_map(|c| {
+            c.last_state
+                .as_ref()?
+                .terminated
+                .as_ref()?
+                .finished_at
+                .as_ref()
+        })
+        .map(SimTime::from_k8s)
+        .max();
+    match last {
+        Some(t) if restarts != 0 => format!("{restarts} ({} ago)", human_duration(now.since(t))),
+        _ => restarts.to_string(),
+    }
+}
+
+fn pod_row(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
+    let (ready, total) = pod_ready(pod);
+    let mut row = vec![
+        pod.metadata.name_str().to_string(),
+        format!("{ready}/{total}"),
+        pod_status(pod),
+        pod_restarts(pod, now),
+        age(&pod.metadata, now),
+    ];
+    if wide {
+        let status = pod.status.clone().unwrap_or_default();
+        row.push(
+            status
+                .pod_ip
+                .filter(|ip| !ip.is_empty())
+                .unwrap_or_else(|| "<none>".into()),
+        );
+        row.push(
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .unwrap_or_else(|| "<none>".into()),
+        );
+        row.push(
+            status
+                .nominated_node_name
+                .unwrap_or_else(|| "<none>".into()),
+        );
+        row.push("<none>".into());
+    }
+    row
+}
+
+fn containers_images(template: Option<&k8s_openapi::api::core::v1::PodSpec>) -> (String, String) {
+    let containers = template.map(|s| s.containers.as_slice()).unwrap_or(&[]);
+    (
+        containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join(","),
+        containers
+            .iter()
+            .map(|c| c.image.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// metav1.FormatLabelSelector.
+pub fn format_selector(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+) -> String {
+    let mut parts: Vec<String> = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in selector.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            "DoesNotExist" => format!("!{}", e.key),
+            op => format!("{} {op} ({values})", e.key),
+        });
+    }
+    if parts.is_empty() {
+        "<none>".into()
+    } else {
+        parts.join(",")
+    }
+}
+
+fn deployment_row(d: &Deployment, wide: bool, now: SimTime) -> Vec<String> {
+    let spec = d.spec.clone().unwrap_or_default();
+    let status = d.status.clone().unwrap_or_default();
+    let mut row = vec![
+        d.metadata.name_str().to_string(),
+        format!(
+            "{}/{}",
+            status.ready_replicas.unwrap_or(0),
+            spec.replicas.unwrap_or(1)
+        ),
+        status.updated_replicas.unwrap_or(0).to_string(),
+        status.available_replicas.unwrap_or(0).to_string(),
+        age(&d.metadata, now),
+    ];
+    if wide {
+        let (containers, images) = containers_images(spec.template.spec.as_ref());
+        row.extend([containers, images, format_selector(&spec.selector)]);
+    }
+    row
+}
+
+fn replica_set_row(rs: &ReplicaSet, wide: bool, now: SimTime) -> Vec<String> {
+    let spec = rs.spec.clone().unwrap_or_default();
+    let status = rs.status.clone().unwrap_or_default();
+    let mut row = vec![
+        rs.metadata.name_str().to_string(),
+        spec.replicas.unwrap_or(1).to_string(),
+        status.replicas.to_string(),
+        status.ready_replicas.unwrap_or(0).to_string(),
+        age(&rs.metadata, now),
+    ];
+    if wide {
+        let (containers, images) =
+            containers_images(spec.template.as_ref().and_then(|t| t.spec.as_ref()));
+        row.extend([containers, images, format_selector(&spec.selector)]);
+    }
+    row
+}
+
+/// The STATUS column of `kubectl get nodes`.
+pub fn node_status(node: &Node) -> String {
+    let ready = node
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+    let mut status = match ready {
+        Some(c) if c.status == "True" => "Ready".to_string(),
+        Some(_) => "NotReady".to_string(),
+        None => "Unknown".to_string(),
+    };
+    if node
+        .spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false)
+    {
+        status.push_str(",SchedulingDisabled");
+    }
+    status
+}
+
+/// The ROLES column: `node-role.kubernetes.io/<role>` labels.
+pub fn node_roles(node: &Node) -> String {
+    let labels = node.metadata.labels_map();
+    let mut roles: Vec<String> = labels
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("node-role.kubernetes.io/")
+                .map(str::to_string)
+                .or_else(|| (k == "kubernetes.io/role").then(|| v.clone()))
+        })
+        .filter(|r| !r.is_empty())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        "<none>".into()
+    } else {
+        roles.join(",")
+    }
+}
+
+fn node_row(node: &Node, wide: bool, now: SimTime) -> Vec<String> {
+    let info = node
+        .status
+        .as_ref()
+        .and_then(|s| s.node_info.clone())
+        .unwrap_or_default();
+    let mut row = vec![
+        node.metadata.name_str().to_string(),
+        node_status(node),
+        node_roles(node),
+        age(&node.metadata, now),
+        info.kubelet_version.clone(),
+    ];
+    if wide {
+        let address = |t: &str| {
+            node.status
+                .as_ref()
+                .and_then(|s| s.addresses.as_ref())
+                .and_then(|a| a.iter().find(|a| a.type_ == t))
+                .map(|a| a.address.clone())
+                .unwrap_or_else(|| "<none>".into())
+        };
+        let or_unknown = |s: String| {
+            if s.is_empty() {
+                "<unknown>".to_string()
+            } else {
+                s
+            }
+        };
+        row.extend([
+            address("InternalIP"),
+            address("ExternalIP"),
+            or_unknown(info.os_image),
+            or_unknown(info.kernel_version),
+            or_unknown(info.container_runtime_version),
+        ]);
+    }
+    row
+}
+
+fn namespace_row(ns: &Namespace, now: SimTime) -> Vec<String> {
+    vec![
+        ns.metadata.name_str().to_string(),
+        ns.status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "Active".into()),
+        age(&ns.metadata, now),
+    ]
+}
+
+fn event_row(e: &Event, now: SimTime) -> Vec<String> {
+    let last = e.last_timestamp.as_ref().or(e.first_timestamp.as_ref());
+    let object = format!(
+        "{}/{}",
+        e.involved_object
+            .kind
+            .clone()
+            .unwrap_or_default()
+            .to_lowercase(),
+        e.involved_object.name.clone().unwrap_or_default()
+    );
+    vec![
+        since(last, now),
+        e.type_.clone().unwrap_or_default(),
+        e.reason.clone().unwrap_or_default(),
+        object,
+        e.message.clone().unwrap_or_default().trim().to_string(),
+    ]
+}
+
+/// `app=web` for the SELECTOR-like columns and `--show-labels`.
+pub fn labels_column(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    let labels = meta.labels_map();
+    if labels.is_empty() {
+        "<none>".into()
+    } else {
+        format_labels(&labels)
+    }
+}

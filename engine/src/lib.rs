@@ -1,0 +1,36 @@
+//! kubeplay's engine: a deterministic simulation of a Kubernetes cluster.
+//!
+//! No clock, no OS randomness, no web dependency: virtual time and a seed
+//! make every run replayable, natively and in WebAssembly. See
+//! ARCHITECTURE.md for the map.
+
+pub mod apiserver;
+pub mod command;
+pub mod controllers;
+pub mod events;
+pub mod files;
+pub mod kubectl;
+pub mod kubelet;
+pub mod labels;
+pub mod manifest;
+pub mod objects;
+pub mod podutil;
+pub mod quantity;
+pub mod rand;
+pub mod registry;
+pub mod runtime;
+pub mod samples;
+pub mod scheduler;
+pub mod sim;
+pub mod store;
+pub mod time;
+pub mod view;
+
+mod facade;
+
+pub use facade::ApplyReport;
+pub use files::{FileSource, MemoryFiles, NoFiles};
+pub use manifest::ManifestError;
+pub use sim::{SimConfig, Simulation};
+pub use time::{SimDuration, SimTime};
+pub use view::{ClusterView, CommandOutput, NodeView, PodView, StepRecord, WriteRecord};

@@ -1,0 +1,315 @@
+//! The objects the simulated cluster stores: real Kubernetes types from
+//! k8s-openapi, wrapped in one enum so the store and the API server can hold
+//! any of them.
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+/// Everything the API server knows about one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KindInfo {
+    pub kind: &'static str,
+    /// `v1`, `apps/v1`.
+    pub api_version: &'static str,
+    /// The group, "" for the core group.
+    pub group: &'static str,
+    /// The resource name used in URLs, RBAC and kubectl (`pods`).
+    pub plural: &'static str,
+    pub singular: &'static str,
+    /// kubectl's short names (`po`, `deploy`).
+    pub short_names: &'static [&'static str],
+    /// The resource part of the etcd key: the API server stores nodes under `minions`.
+    pub etcd_prefix: &'static str,
+    pub namespaced: bool,
+}
+
+impl KindInfo {
+    /// `deployment.apps`, `pod`: how kubectl names the kind in its output.
+    pub fn qualified_singular(&self) -> String {
+        if self.group.is_empty() {
+            self.singular.to_string()
+        } else {
+            format!("{}.{}", self.singular, self.group)
+        }
+    }
+
+    /// `deployments.apps`, `pods`: how API errors name the resource.
+    pub fn qualified_plural(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+macro_rules! kinds {
+    ($( $variant:ident($ty:ty) {
+        api_version: $api:literal, group: $group:literal, plural: $plural:literal,
+        singular: $singular:literal, short: [$($short:literal),*], etcd: $etcd:literal, namespaced: $ns:literal
+    } ),* $(,)?) => {
+        /// A stored object of one of the kinds the simulation acts on.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Object {
+            $( $variant($ty), )*
+        }
+
+        /// The kinds the simulation acts on.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind {
+            $( $variant, )*
+        }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            pub fn info(self) -> &'static KindInfo {
+                match self {
+                    $( Kind::$variant => &KindInfo {
+                        kind: stringify!($variant), api_version: $api, group: $group, plural: $plural,
+                        singular: $singular, short_names: &[$($short),*], etcd_prefix: $etcd, namespaced: $ns,
+                    }, )*
+                }
+            }
+
+            /// Decodes a JSON value of this kind. Unknown fields are dropped
+            /// here; strict validation finds them before.
+            pub fn decode(self, value: serde_json::Value) -> Result<Object, serde_json::Error> {
+                Ok(match self {
+                    $( Kind::$variant => Object::$variant(serde_json::from_value(value)?), )*
+                })
+            }
+        }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $( Object::$variant(_) => Kind::$variant, )*
+                }
+            }
+
+            pub fn meta(&self) -> &ObjectMeta {
+                match self {
+                    $( Object::$variant(o) => &o.metadata, )*
+                }
+            }
+
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self {
+                    $( Object::$variant(o) => &mut o.metadata, )*
+                }
+            }
+        }
+
+        $(
+            impl From<$ty> for Object {
+                fn from(o: $ty) -> Object {
+                    Object::$variant(o)
+                }
+            }
+
+            impl TypedObject for $ty {
+                const KIND: Kind = Kind::$variant;
+
+                fn from_object(o: &Object) -> Option<&Self> {
+                    match o {
+                        Object::$variant(inner) => Some(inner),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+
+                fn into_object(self) -> Object {
+                    Object::$variant(self)
+                }
+            }
+        )*
+    };
+}
+
+/// A k8s-openapi type that the store can hold.
+pub trait TypedObject: Clone + Sized {
+    const KIND: Kind;
+    fn from_object(o: &Object) -> Option<&Self>;
+    fn into_object(self) -> Object;
+}
+
+kinds! {
+    Namespace(Namespace) {
+        api_version: "v1", group: "", plural: "namespaces", singular: "namespace",
+        short: ["ns"], etcd: "namespaces", namespaced: false
+    },
+    Node(Node) {
+        api_version: "v1", group: "", plural: "nodes", singular: "node",
+        short: ["no"], etcd: "minions", namespaced: false
+    },
+    Pod(Pod) {
+        api_version: "v1", group: "", plural: "pods", singular: "pod",
+        short: ["po"], etcd: "pods", namespaced: true
+    },
+    Event(Event) {
+        api_version: "v1", group: "", plural: "events", singular: "event",
+        short: ["ev"], etcd: "events", namespaced: true
+    },
+    ReplicaSet(ReplicaSet) {
+        api_version: "apps/v1", group: "apps", plural: "replicasets", singular: "replicaset",
+        short: ["rs"], etcd: "replicasets", namespaced: true
+    },
+    Deployment(Deployment) {
+        api_version: "apps/v1", group: "apps", plural: "deployments", singular: "deployment",
+        short: ["deploy"], etcd: "deployments", namespaced: true
+    },
+}
+
+impl Kind {
+    /// The kind a `kind:` field and `apiVersion:` field name, if the simulation has it.
+    pub fn from_manifest(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| {
+            let info = k.info();
+            info.kind == kind && info.api_version == api_version
+        })
+    }
+
+    /// The kind a kubectl resource argument names: `pods`, `pod`, `po`, `deployments.apps` ...
+    pub fn from_resource_arg(arg: &str) -> Option<Kind> {
+        let lower = arg.to_ascii_lowercase();
+        let (name, group) = match lower.split_once('.') {
+            Some((name, group)) => (name.to_string(), Some(group.to_string())),
+            None => (lower, None),
+        };
+        Kind::ALL.iter().copied().find(|k| {
+            let info = k.info();
+            let name_matches = info.plural == name
+                || info.singular == name
+                || info.short_names.contains(&name.as_str());
+            let group_matches = group
+                .as_deref()
+                .is_none_or(|g| g == info.group || (info.group.is_empty() && g == "core"));
+            name_matches && group_matches
+        })
+    }
+}
+
+/// Namespace and name of an object; cluster-scoped objects have no namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(kind: Kind, namespace: Option<&str>, name: &str) -> Self {
+        ObjectRef {
+            kind,
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn of(object: &Object) -> Self {
+        let meta = object.meta();
+        ObjectRef {
+            kind: object.kind(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The etcd key, laid out as kube-apiserver lays it out: `/registry/pods/default/web-abcde`.
+    pub fn key(&self) -> String {
+        let prefix = self.kind.info().etcd_prefix;
+        match &self.namespace {
+            Some(ns) => format!("/registry/{prefix}/{ns}/{}", self.name),
+            None => format!("/registry/{prefix}/{}", self.name),
+        }
+    }
+
+    /// `default/web` or `node-1`: how logs and events name the object.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.info().kind)
+    }
+}
+
+/// Helpers that hide the Option plumbing of ObjectMeta.
+pub trait MetaExt {
+    fn name_str(&self) -> &str;
+    fn namespace_str(&self) -> &str;
+    fn labels_map(&self) -> std::collections::BTreeMap<String, String>;
+    fn is_deleting(&self) -> bool;
+    fn controller_owner(
+        &self,
+    ) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>;
+}
+
+impl MetaExt for ObjectMeta {
+    fn name_str(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+
+    fn namespace_str(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+
+    fn labels_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.labels.clone().unwrap_or_default()
+    }
+
+    fn is_deleting(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
+
+    fn controller_owner(
+        &self,
+    ) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> {
+        self.owner_references
+            .as_ref()?
+            .iter()
+            .find(|r| r.controller == Some(true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_api_server_layout() {
+        assert_eq!(
+            ObjectRef::new(Kind::Pod, Some("default"), "web").key(),
+            "/registry/pods/default/web"
+        );
+        assert_eq!(
+            ObjectRef::new(Kind::Node, None, "node-1").key(),
+            "/registry/minions/node-1"
+        );
+    }
+
+    #[test]
+    fn resource_arguments_resolve_like_kubectl() {
+        for arg in ["pods", "pod", "po", "Pods"] {
+            assert_eq!(Kind::from_resource_arg(arg), Some(Kind::Pod), "{arg}");
+        }
+        assert_eq!(Kind::from_resource_arg("deploy"), Some(Kind::Deployment));
+        assert_eq!(
+            Kind::from_resource_arg("deployments.apps"),
+            Some(Kind::Deployment)
+        );
+        assert_eq!(Kind::from_resource_arg("rs"), Some(Kind::ReplicaSet));
+        assert_eq!(Kind::from_resource_arg("no"), Some(Kind::Node));
+        assert_eq!(Kind::from_resource_arg("deployments.batch"), None);
+        assert_eq!(Kind::from_resource_arg("frobs"), None);
+    }
+}

@@ -1,0 +1,310 @@
+//! The simulated image registry (Docker Hub and registry.k8s.io as far as
+//! learners meet them). Kubelets pull from it; the simulated Docker host that
+//! comes later shares it.
+//!
+//! It knows popular images with real tags and compressed sizes. An image
+//! outside the catalogue is taken to exist, since real manifests name many
+//! images; but a near miss of a catalogue name (`ngnix`) or a catalogue image
+//! with a tag it lacks (`nginx:1.999`) does not, as a typo would not on a real
+//! cluster.
+
+/// One repository of the catalogue.
+pub struct Repository {
+    /// Name as written in manifests, without `docker.io/library/`.
+    pub name: &'static str,
+    /// (tag, compressed size in bytes) — sizes of the linux/amd64 images.
+    pub tags: &'static [(&'static str, u64)],
+    /// Ports the image's default process listens on.
+    pub listens_on: &'static [u16],
+    /// Whether the default process keeps running (a server) or exits at once.
+    pub long_running: bool,
+}
+
+const MB: u64 = 1_000_000;
+
+pub const CATALOGUE: &[Repository] = &[
+    Repository {
+        name: "nginx",
+        tags: &[
+            ("1.14.2", 44 * MB),
+            ("1.16.1", 49 * MB),
+            ("1.25", 67 * MB),
+            ("1.25.3", 67 * MB),
+            ("1.27", 68 * MB),
+            ("1.27.3", 68 * MB),
+            ("1.29", 70 * MB),
+            ("alpine", 20 * MB),
+            ("latest", 70 * MB),
+            ("stable", 68 * MB),
+        ],
+        listens_on: &[80],
+        long_running: true,
+    },
+    Repository {
+        name: "httpd",
+        tags: &[
+            ("2.4", 58 * MB),
+            ("2.4-alpine", 22 * MB),
+            ("latest", 58 * MB),
+            ("alpine", 22 * MB),
+        ],
+        listens_on: &[80],
+        long_running: true,
+    },
+    Repository {
+        name: "redis",
+        tags: &[
+            ("7", 45 * MB),
+            ("7.2", 45 * MB),
+            ("7-alpine", 17 * MB),
+            ("alpine", 17 * MB),
+            ("latest", 48 * MB),
+            ("5.0.4", 36 * MB),
+        ],
+        listens_on: &[6379],
+        long_running: true,
+    },
+    Repository {
+        name: "busybox",
+        tags: &[
+            ("1.28", 730_000),
+            ("1.36", 2_200_000),
+            ("1.37", 2_200_000),
+            ("stable", 2_200_000),
+            ("latest", 2_200_000),
+        ],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "alpine",
+        tags: &[
+            ("3.19", 3_400_000),
+            ("3.20", 3_600_000),
+            ("3.21", 3_600_000),
+            ("latest", 3_600_000),
+        ],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "ubuntu",
+        tags: &[("22.04", 29 * MB), ("24.04", 29 * MB), ("latest", 29 * MB)],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "debian",
+        tags: &[
+            ("bookworm", 49 * MB),
+            ("bookworm-slim", 28 * MB),
+            ("latest", 49 * MB),
+        ],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "mysql",
+        tags: &[
+            ("8.0", 160 * MB),
+            ("8.4", 170 * MB),
+            ("5.6", 100 * MB),
+            ("9", 170 * MB),
+            ("latest", 170 * MB),
+        ],
+        listens_on: &[3306],
+        long_running: true,
+    },
+    Repository {
+        name: "postgres",
+        tags: &[
+            ("16", 150 * MB),
+            ("17", 155 * MB),
+            ("alpine", 100 * MB),
+            ("latest", 155 * MB),
+        ],
+        listens_on: &[5432],
+        long_running: true,
+    },
+    Repository {
+        name: "mongo",
+        tags: &[("7.0", 250 * MB), ("8.0", 260 * MB), ("latest", 260 * MB)],
+        listens_on: &[27017],
+        long_running: true,
+    },
+    Repository {
+        name: "node",
+        tags: &[
+            ("20", 400 * MB),
+            ("22", 410 * MB),
+            ("20-alpine", 45 * MB),
+            ("22-alpine", 46 * MB),
+            ("latest", 410 * MB),
+        ],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "python",
+        tags: &[
+            ("3.12", 370 * MB),
+            ("3.12-slim", 45 * MB),
+            ("3.13", 375 * MB),
+            ("3.13-slim", 46 * MB),
+            ("latest", 375 * MB),
+        ],
+        listens_on: &[],
+        long_running: false,
+    },
+    Repository {
+        name: "registry.k8s.io/pause",
+        tags: &[("3.9", 270_000), ("3.10", 320_000)],
+        listens_on: &[],
+        long_running: true,
+    },
+    Repository {
+        name: "registry.k8s.io/hpa-example",
+        tags: &[("latest", 180 * MB)],
+        listens_on: &[80],
+        long_running: true,
+    },
+    Repository {
+        name: "traefik/whoami",
+        tags: &[("v1.10", 3_200_000), ("latest", 3_200_000)],
+        listens_on: &[80],
+        long_running: true,
+    },
+];
+
+/// What the registry says about an image reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// A catalogue image: its size and default behaviour are known.
+    Known {
+        repository: &'static str,
+        tag: String,
+        size_bytes: u64,
+    },
+    /// Not in the catalogue; taken to exist with a typical size.
+    Assumed { size_bytes: u64 },
+    /// A near miss of a catalogue name: the repository does not exist.
+    NoSuchRepository { repository: String },
+    /// A catalogue repository without this tag.
+    NoSuchTag {
+        repository: &'static str,
+        tag: String,
+    },
+}
+
+/// Size assumed for images outside the catalogue.
+const ASSUMED_SIZE: u64 = 50 * MB;
+
+/// Splits `docker.io/library/nginx:1.25` into (`nginx`, `1.25`); the tag defaults to `latest`.
+pub fn split_reference(image: &str) -> (String, String) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let (repo, tag) = match without_digest.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (without_digest, "latest"),
+    };
+    let repo = repo.strip_prefix("docker.io/").unwrap_or(repo);
+    let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    (repo.to_string(), tag.to_string())
+}
+
+pub fn lookup(image: &str) -> Lookup {
+    let (repo, tag) = split_reference(image);
+    if let Some(known) = CATALOGUE.iter().find(|r| r.name == repo) {
+        return match known.tags.iter().find(|(t, _)| *t == tag) {
+            Some((_, size)) => Lookup::Known {
+                repository: known.name,
+                tag,
+                size_bytes: *size,
+            },
+            None if image.contains('@') => Lookup::Known {
+                repository: known.name,
+                tag,
+                size_bytes: known.tags[0].1,
+            },
+            None => Lookup::NoSuchTag {
+                repository: known.name,
+                tag,
+            },
+        };
+    }
+    let base = repo.rsplit('/').next().unwrap_or(&repo);
+    let near_miss = CATALOGUE
+        .iter()
+        .map(|r| r.name.rsplit('/').next().unwrap_or(r.name))
+        .any(|name| name.len() >= 4 && edit_distance(base, name) <= 2 && base != name);
+    if near_miss && !repo.contains('/') {
+        return Lookup::NoSuchRepository { repository: repo };
+    }
+    Lookup::Assumed {
+        size_bytes: ASSUMED_SIZE,
+    }
+}
+
+pub fn repository(name: &str) -> Option<&'static Repository> {
+    CATALOGUE.iter().find(|r| r.name == name)
+}
+
+/// Levenshtein distance, counting a swap of neighbours as one edit (`ngnix`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_split_like_docker() {
+        assert_eq!(split_reference("nginx"), ("nginx".into(), "latest".into()));
+        assert_eq!(
+            split_reference("docker.io/library/nginx:1.25"),
+            ("nginx".into(), "1.25".into())
+        );
+        assert_eq!(
+            split_reference("localhost:5000/app"),
+            ("localhost:5000/app".into(), "latest".into())
+        );
+    }
+
+    #[test]
+    fn typos_do_not_exist_but_unknown_images_do() {
+        assert!(matches!(
+            lookup("nginx:1.14.2"),
+            Lookup::Known {
+                size_bytes: 44_000_000,
+                ..
+            }
+        ));
+        assert!(matches!(lookup("ngnix"), Lookup::NoSuchRepository { .. }));
+        assert!(matches!(lookup("nginx:1.999"), Lookup::NoSuchTag { .. }));
+        assert!(matches!(
+            lookup("gcr.io/google-samples/gb-frontend:v5"),
+            Lookup::Assumed { .. }
+        ));
+        assert!(matches!(lookup("myapp:v1"), Lookup::Assumed { .. }));
+    }
+}

@@ -1,0 +1,272 @@
+//! NodeAffinity: nodeSelector and required node affinity filter; preferred
+//! terms add their weights to the score.
+
+use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, NodeSelectorTerm};
+
+use crate::scheduler::framework::{
+    default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
+};
+
+pub const NAME: &str = "NodeAffinity";
+pub const ERR_REASON_POD: &str = "node(s) didn't match Pod's node affinity/selector";
+
+/// Does one requirement hold for the node's labels (or, for matchFields, its name)?
+fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bool {
+    let values = req.values.as_deref().unwrap_or(&[]);
+    match req.operator.as_str() {
+        "In" => value.is_some_and(|v| values.iter().any(|x| x == v)),
+        "NotIn" => value.is_none_or(|v| !values.iter().any(|x| x == v)),
+        "Exists" => value.is_some(),
+        "DoesNotExist" => value.is_none(),
+        "Gt" | "Lt" => {
+            let (Some(v), Some(bound)) = (
+                value.and_then(|v| v.parse::<i64>().ok()),
+                values.first().and_then(|b| b.parse::<i64>().ok()),
+            ) else {
+                return false;
+            };
+            if req.operator == "Gt" {
+                v > bound
+            } else {
+                v < bound
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A term holds when all its expressions and fields hold; an empty term matches nothing.
+pub fn term_matches(term: &NodeSelectorTerm, node: &Node) -> bool {
+    let expressions = term.match_expressions.as_deref().unwrap_or(&[]);
+    let fields = term.match_fields.as_deref().unwrap_or(&[]);
+    if expressions.is_empty() && fields.is_empty() {
+        return false;
+    }
+    let labels = node.metadata.labels.as_ref();
+    expressions
+        .iter()
+        .all(|r| requirement_matches(r, labels.and_then(|l| l.get(&r.key)).map(String::as_str)))
+        && fields.iter().all(|r| {
+            let value = (r.key == "metadata.name")
+                .then(|| node.metadata.name.as_deref())
+                .flatten();
+            requirement_matches(r, value)
+        })
+}
+
+/// nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both hold.
+pub fn pod_matches_node(pod: &PodInfo, node: &Node) -> bool {
+    let Some(spec) = &pod.pod.spec else {
+        return true;
+    };
+    let labels = node.metadata.labels.clone().unwrap_or_default();
+    if let Some(selector) = &spec.node_selector {
+        if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            return false;
+        }
+    }
+    let required = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
+    match required {
+        Some(selector) => selector
+            .node_selector_terms
+            .iter()
+            .any(|t| term_matches(t, node)),
+        None => true,
+    }
+}
+
+pub struct NodeAffinity;
+
+impl FilterPlugin for NodeAffinity {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+        if pod_matches_node(pod, &node.node) {
+            Status::success(NAME)
+        } else {
+            Status::unresolvable(NAME, ERR_REASON_POD)
+        }
+    }
+}
+
+impl ScorePlugin for NodeAffinity {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn weight(&self) -> i64 {
+        2
+    }
+
+    /// The sum of the weights of the preferred terms the node matches.
+    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        pod.pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.affinity.as_ref())
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|na| {
+                na.preferred_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .map(|terms| {
+                terms
+                    .iter()
+                    .filter(|t| t.weight != 0 && term_matches(&t.preference, &node.node))
+                    .map(|t| i64::from(t.weight))
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    fn normalize(&self, scores: &mut [i64]) {
+        default_normalize(scores, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::plugins::testing::{info, node, pod, with_labels};
+    use k8s_openapi::api::core::v1::{Affinity, NodeSelector, PreferredSchedulingTerm};
+
+    fn req(key: &str, op: &str, values: &[&str]) -> NodeSelectorRequirement {
+        NodeSelectorRequirement {
+            key: key.into(),
+            operator: op.into(),
+            values: (!values.is_empty()).then(|| values.iter().map(|v| v.to_string()).collect()),
+        }
+    }
+
+    fn with_required(reqs: Vec<NodeSelectorRequirement>) -> k8s_openapi::api::core::v1::Pod {
+        let mut p = pod(None, None);
+        p.spec.as_mut().unwrap().affinity = Some(Affinity {
+            node_affinity: Some(k8s_openapi::api::core::v1::NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: Some(reqs),
+                        match_fields: None,
+                    }],
+                }),
+                ..Default::default()
+            }),
+            ..Affinity::default()
+        });
+        p
+    }
+
+    #[test]
+    fn filter_table() {
+        let ssd = with_labels(
+            node("ssd", "1", "1Gi"),
+            &[("disktype", "ssd"), ("cores", "8")],
+        );
+        let mut selecting = pod(None, None);
+        selecting.spec.as_mut().unwrap().node_selector =
+            Some([("disktype".to_string(), "ssd".to_string())].into());
+        let cases = [
+            (
+                "no constraints",
+                pod(None, None),
+                node("plain", "1", "1Gi"),
+                Code::Success,
+            ),
+            (
+                "nodeSelector matches",
+                selecting.clone(),
+                ssd.clone(),
+                Code::Success,
+            ),
+            (
+                "nodeSelector misses",
+                selecting,
+                node("plain", "1", "1Gi"),
+                Code::UnschedulableAndUnresolvable,
+            ),
+            (
+                "In",
+                with_required(vec![req("disktype", "In", &["ssd", "nvme"])]),
+                ssd.clone(),
+                Code::Success,
+            ),
+            (
+                "NotIn",
+                with_required(vec![req("disktype", "NotIn", &["ssd"])]),
+                ssd.clone(),
+                Code::UnschedulableAndUnresolvable,
+            ),
+            (
+                "Exists",
+                with_required(vec![req("disktype", "Exists", &[])]),
+                ssd.clone(),
+                Code::Success,
+            ),
+            (
+                "DoesNotExist",
+                with_required(vec![req("gpu", "DoesNotExist", &[])]),
+                ssd.clone(),
+                Code::Success,
+            ),
+            (
+                "Gt",
+                with_required(vec![req("cores", "Gt", &["4"])]),
+                ssd.clone(),
+                Code::Success,
+            ),
+            (
+                "Lt",
+                with_required(vec![req("cores", "Lt", &["4"])]),
+                ssd,
+                Code::UnschedulableAndUnresolvable,
+            ),
+        ];
+        for (name, p, n, want) in cases {
+            let status = NodeAffinity.filter(&PodInfo::new(&p), &info(n));
+            assert_eq!(status.code, want, "{name}");
+            if want != Code::Success {
+                assert_eq!(status.reasons, vec![ERR_REASON_POD.to_string()]);
+            }
+        }
+    }
+
+    #[test]
+    fn preferred_terms_score_their_weight() {
+        let mut p = pod(None, None);
+        p.spec.as_mut().unwrap().affinity = Some(Affinity {
+            node_affinity: Some(k8s_openapi::api::core::v1::NodeAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    PreferredSchedulingTerm {
+                        weight: 50,
+                        preference: NodeSelectorTerm {
+                            match_expressions: Some(vec![req("zone", "In", &["a"])]),
+                            match_fields: None,
+                        },
+                    },
+                ]),
+                ..Default::default()
+            }),
+            ..Affinity::default()
+        });
+        let pi = PodInfo::new(&p);
+        let mut scores = vec![
+            NodeAffinity.score(
+                &pi,
+                &info(with_labels(node("a", "1", "1Gi"), &[("zone", "a")])),
+            ),
+            NodeAffinity.score(&pi, &info(node("b", "1", "1Gi"))),
+        ];
+        assert_eq!(scores, vec![50, 0]);
+        NodeAffinity.normalize(&mut scores);
+        assert_eq!(scores, vec![100, 0]);
+    }
+}

@@ -1,0 +1,147 @@
+//! NodeResourcesFit: a pod fits where allocatable minus what is already
+//! requested covers its requests; scoring is LeastAllocated (emptier nodes
+//! score higher), on the non-zero requests so that pods without requests
+//! still spread.
+
+use crate::scheduler::framework::{
+    FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+
+pub const NAME: &str = "NodeResourcesFit";
+pub const INSUFFICIENT_CPU: &str = "Insufficient cpu";
+pub const INSUFFICIENT_MEMORY: &str = "Insufficient memory";
+pub const TOO_MANY_PODS: &str = "Too many pods";
+
+pub struct NodeResourcesFit;
+
+impl FilterPlugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// fitsRequest: every shortage is a reason, so a learner sees them all.
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+        let mut reasons = Vec::new();
+        if node.requested.pods + 1 > node.allocatable.pods {
+            reasons.push(TOO_MANY_PODS.to_string());
+        }
+        let want = pod.requests;
+        if want.milli_cpu > 0
+            && want.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu
+        {
+            reasons.push(INSUFFICIENT_CPU.to_string());
+        }
+        if want.memory > 0 && want.memory > node.allocatable.memory - node.requested.memory {
+            reasons.push(INSUFFICIENT_MEMORY.to_string());
+        }
+        if reasons.is_empty() {
+            Status::success(NAME)
+        } else {
+            Status::unschedulable(NAME, reasons)
+        }
+    }
+}
+
+/// leastRequestedScore: the share of the resource left free, 0..=100.
+fn least_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * MAX_NODE_SCORE / capacity
+}
+
+impl ScorePlugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn weight(&self) -> i64 {
+        1
+    }
+
+    /// LeastAllocated over cpu and memory, each with weight 1.
+    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        let cpu = least_requested(
+            node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu,
+            node.allocatable.milli_cpu,
+        );
+        let memory = least_requested(
+            node.non_zero_requested.memory + pod.non_zero_requests.memory,
+            node.allocatable.memory,
+        );
+        (cpu + memory) / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::plugins::testing::{info, node, pod};
+
+    #[test]
+    fn filter_table() {
+        let mut busy = info(node("busy", "2", "4Gi"));
+        let filler = pod(Some("1500m"), Some("3Gi"));
+        busy.add_pod("filler", &PodInfo::new(&filler));
+        let cases: [(&str, _, _, Code, &[&str]); 5] = [
+            (
+                "fits",
+                pod(Some("1"), Some("1Gi")),
+                info(node("n", "2", "4Gi")),
+                Code::Success,
+                &[],
+            ),
+            (
+                "no requests fit anywhere",
+                pod(None, None),
+                info(node("n", "2", "4Gi")),
+                Code::Success,
+                &[],
+            ),
+            (
+                "too much cpu",
+                pod(Some("3"), None),
+                info(node("n", "2", "4Gi")),
+                Code::Unschedulable,
+                &[INSUFFICIENT_CPU],
+            ),
+            (
+                "both short",
+                pod(Some("1"), Some("2Gi")),
+                busy,
+                Code::Unschedulable,
+                &[INSUFFICIENT_CPU, INSUFFICIENT_MEMORY],
+            ),
+            (
+                "exactly full fits",
+                pod(Some("2"), Some("4Gi")),
+                info(node("n", "2", "4Gi")),
+                Code::Success,
+                &[],
+            ),
+        ];
+        for (name, p, n, want, reasons) in cases {
+            let status = NodeResourcesFit.filter(&PodInfo::new(&p), &n);
+            assert_eq!(status.code, want, "{name}");
+            assert_eq!(
+                status.reasons,
+                reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn least_allocated_prefers_emptier_nodes() {
+        let p = pod(Some("1"), Some("1Gi"));
+        let pi = PodInfo::new(&p);
+        let empty = info(node("empty", "4", "8Gi"));
+        let mut half = info(node("half", "4", "8Gi"));
+        let filler = pod(Some("2"), Some("4Gi"));
+        half.add_pod("filler", &PodInfo::new(&filler));
+        // empty: cpu (4-1)/4=75, memory (8-1)/8=87 → 81; half: cpu 25, memory 37 → 31
+        assert_eq!(NodeResourcesFit.score(&pi, &empty), 81);
+        assert_eq!(NodeResourcesFit.score(&pi, &half), 31);
+    }
+}

@@ -1,0 +1,97 @@
+//! NodeUnschedulable: a cordoned node takes no new pods, unless the pod
+//! tolerates the `node.kubernetes.io/unschedulable` taint.
+
+use crate::scheduler::framework::{FilterPlugin, NodeInfo, PodInfo, Status};
+
+pub const NAME: &str = "NodeUnschedulable";
+pub const ERR_REASON_UNSCHEDULABLE: &str = "node(s) were unschedulable";
+const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
+
+pub struct NodeUnschedulable;
+
+impl FilterPlugin for NodeUnschedulable {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+        let cordoned = node
+            .node
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false);
+        if !cordoned {
+            return Status::success(NAME);
+        }
+        let tolerated = pod
+            .pod
+            .spec
+            .iter()
+            .flat_map(|s| s.tolerations.iter().flatten())
+            .any(|t| {
+                let key_matches = t.key.as_deref() == Some(UNSCHEDULABLE_TAINT)
+                    || (t.key.is_none() && t.operator.as_deref() == Some("Exists"));
+                key_matches
+                    && t.effect
+                        .as_deref()
+                        .is_none_or(|e| e.is_empty() || e == "NoSchedule")
+            });
+        if tolerated {
+            Status::success(NAME)
+        } else {
+            Status::unresolvable(NAME, ERR_REASON_UNSCHEDULABLE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::plugins::testing::{info, node, pod};
+    use k8s_openapi::api::core::v1::Toleration;
+
+    #[test]
+    fn table() {
+        let cordoned = {
+            let mut n = node("n", "2", "4Gi");
+            n.spec.get_or_insert_with(Default::default).unschedulable = Some(true);
+            n
+        };
+        let mut tolerating = pod(None, None);
+        tolerating.spec.as_mut().unwrap().tolerations = Some(vec![Toleration {
+            key: Some(UNSCHEDULABLE_TAINT.into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Toleration::default()
+        }]);
+        let cases = [
+            (
+                "schedulable node",
+                node("n", "2", "4Gi"),
+                pod(None, None),
+                Code::Success,
+            ),
+            (
+                "cordoned node",
+                cordoned.clone(),
+                pod(None, None),
+                Code::UnschedulableAndUnresolvable,
+            ),
+            (
+                "cordoned but tolerated",
+                cordoned,
+                tolerating,
+                Code::Success,
+            ),
+        ];
+        for (name, n, p, want) in cases {
+            let status = NodeUnschedulable.filter(&PodInfo::new(&p), &info(n));
+            assert_eq!(status.code, want, "{name}");
+            if want != Code::Success {
+                assert_eq!(status.reasons, vec![ERR_REASON_UNSCHEDULABLE.to_string()]);
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! TaintToleration: a node's NoSchedule and NoExecute taints keep away every
+//! pod that does not tolerate them; PreferNoSchedule taints only lower the score.
+
+use k8s_openapi::api::core::v1::{Taint, Toleration};
+
+use crate::scheduler::framework::{
+    default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
+};
+
+pub const NAME: &str = "TaintToleration";
+
+/// `node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }`
+pub fn untolerated_reason(taint: &Taint) -> String {
+    format!(
+        "node(s) had untolerated taint {{{}: {}}}",
+        taint.key,
+        taint.value.as_deref().unwrap_or("")
+    )
+}
+
+/// v1helper.TolerationsTolerateTaint: does the toleration match the taint?
+pub fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
+    if let Some(effect) = toleration.effect.as_deref() {
+        if !effect.is_empty() && effect != taint.effect {
+            return false;
+        }
+    }
+    match toleration.key.as_deref() {
+        Some(key) if !key.is_empty() && key != taint.key => return false,
+        None | Some("") if toleration.operator.as_deref() != Some("Exists") => return false,
+        _ => {}
+    }
+    match toleration.operator.as_deref().unwrap_or("Equal") {
+        "Exists" => true,
+        "Equal" | "" => {
+            toleration.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("")
+        }
+        _ => false,
+    }
+}
+
+pub fn tolerated_by(tolerations: &[Toleration], taint: &Taint) -> bool {
+    tolerations.iter().any(|t| tolerates(t, taint))
+}
+
+fn node_taints(node: &NodeInfo) -> &[Taint] {
+    node.node
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.as_deref())
+        .unwrap_or(&[])
+}
+
+fn pod_tolerations<'a>(pod: &'a PodInfo) -> &'a [Toleration] {
+    pod.pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.tolerations.as_deref())
+        .unwrap_or(&[])
+}
+
+pub struct TaintToleration;
+
+impl FilterPlugin for TaintToleration {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+        let tolerations = pod_tolerations(pod);
+        let untolerated = node_taints(node)
+            .iter()
+            .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+            .find(|t| !tolerated_by(tolerations, t));
+        match untolerated {
+            Some(taint) => Status::unresolvable(NAME, untolerated_reason(taint)),
+            None => Status::success(NAME),
+        }
+    }
+}
+
+impl ScorePlugin for TaintToleration {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn weight(&self) -> i64 {
+        3
+    }
+
+    /// The number of PreferNoSchedule taints the pod does not tolerate.
+    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        let tolerations: Vec<Toleration> = pod_tolerations(pod)
+            .iter()
+            .filter(|t| {
+                t.effect
+                    .as_deref()
+                    .is_none_or(|e| e.is_empty() || e == "PreferNoSchedule")
+            })
+            .cloned()
+            .collect();
+        node_taints(node)
+            .iter()
+            .filter(|t| t.effect == "PreferNoSchedule" && !tolerated_by(&tolerations, t))
+            .count() as i64
+    }
+
+    /// Fewer untolerated taints is better.
+    fn normalize(&self, scores: &mut [i64]) {
+        default_normalize(scores, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::plugins::testing::{info, node, pod, with_taint};
+
+    fn toleration(
+        key: Option<&str>,
+        operator: &str,
+        value: Option<&str>,
+        effect: Option<&str>,
+    ) -> Toleration {
+        Toleration {
+            key: key.map(Into::into),
+            operator: Some(operator.into()),
+            value: value.map(Into::into),
+            effect: effect.map(Into::into),
+            toleration_seconds: None,
+        }
+    }
+
+    #[test]
+    fn filter_table() {
+        let control_plane = with_taint(
+            node("cp", "2", "2Gi"),
+            "node-role.kubernetes.io/control-plane",
+            "",
+            "NoSchedule",
+        );
+        let gpu = with_taint(node("gpu", "2", "2Gi"), "gpu", "true", "NoSchedule");
+        let soft = with_taint(node("soft", "2", "2Gi"), "spot", "", "PreferNoSchedule");
+        let tolerate = |t: Toleration| {
+            let mut p = pod(None, None);
+            p.spec.as_mut().unwrap().tolerations = Some(vec![t]);
+            p
+        };
+        let cases = [
+            (
+                "untainted",
+                node("n", "1", "1Gi"),
+                pod(None, None),
+                Code::Success,
+                "",
+            ),
+            (
+                "control plane",
+                control_plane.clone(),
+                pod(None, None),
+                Code::UnschedulableAndUnresolvable,
+                "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+            ),
+            (
+                "tolerated by Exists",
+                control_plane,
+                tolerate(toleration(
+                    Some("node-role.kubernetes.io/control-plane"),
+                    "Exists",
+                    None,
+                    Some("NoSchedule"),
+                )),
+                Code::Success,
+                "",
+            ),
+            (
+                "value must match",
+                gpu.clone(),
+                tolerate(toleration(Some("gpu"), "Equal", Some("false"), None)),
+                Code::UnschedulableAndUnresolvable,
+                "node(s) had untolerated taint {gpu: true}",
+            ),
+            (
+                "value matches",
+                gpu.clone(),
+                tolerate(toleration(Some("gpu"), "Equal", Some("true"), None)),
+                Code::Success,
+                "",
+            ),
+            (
+                "empty key Exists tolerates all",
+                gpu,
+                tolerate(toleration(None, "Exists", None, None)),
+                Code::Success,
+                "",
+            ),
+            (
+                "PreferNoSchedule does not filter",
+                soft,
+                pod(None, None),
+                Code::Success,
+                "",
+            ),
+        ];
+        for (name, n, p, want, reason) in cases {
+            let status = TaintToleration.filter(&PodInfo::new(&p), &info(n));
+            assert_eq!(status.code, want, "{name}");
+            if !reason.is_empty() {
+                assert_eq!(status.reasons, vec![reason.to_string()], "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn score_prefers_fewer_soft_taints() {
+        let soft = with_taint(node("soft", "2", "2Gi"), "spot", "", "PreferNoSchedule");
+        let p = pod(None, None);
+        let info_p = PodInfo::new(&p);
+        let mut scores = vec![
+            TaintToleration.score(&info_p, &info(node("plain", "2", "2Gi"))),
+            TaintToleration.score(&info_p, &info(soft)),
+        ];
+        assert_eq!(scores, vec![0, 1]);
+        TaintToleration.normalize(&mut scores);
+        assert_eq!(scores, vec![100, 0]);
+    }
+}

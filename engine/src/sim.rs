@@ -1,0 +1,368 @@
+//! The simulation: virtual time, one queue of timed work for every
+//! component, and the wiring of watches to the components they wake.
+//!
+//! A step is one piece of work by one component: a controller reconciling
+//! one object, the scheduler placing one pod, a kubelet syncing one pod.
+//! Everything a step writes goes through the API server; the watch events
+//! those writes produce queue the reactions, each after a small fixed delay
+//! so a learner can follow them one by one.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::apiserver::ApiServer;
+use crate::controllers::{self, Context, Controller, Reconciled};
+use crate::events::EventRecorder;
+use crate::kubelet::{self, Kubelet, NodeSpecification};
+use crate::objects::{Kind, Object, ObjectRef};
+use crate::scheduler::{Outcome, Scheduler};
+use crate::store::WatchEvent;
+use crate::time::{SimDuration, SimTime};
+use crate::view::{StepRecord, WriteRecord};
+
+/// How long after a change each component acts on it.
+pub const CONTROLLER_DELAY: SimDuration = SimDuration::from_millis(50);
+pub const SCHEDULER_DELAY: SimDuration = SimDuration::from_millis(50);
+pub const KUBELET_DELAY: SimDuration = SimDuration::from_millis(100);
+/// Steps kept for the UI's log.
+const STEP_LOG_LIMIT: usize = 1000;
+
+/// How a fresh cluster is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// Worker nodes, beside the control-plane node.
+    pub worker_nodes: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 1,
+            worker_nodes: 3,
+        }
+    }
+}
+
+/// A piece of work due at a time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Task {
+    Controller { index: usize, key: ObjectRef },
+    Schedule,
+    SchedulerFlush,
+    Kubelet { node: String, key: ObjectRef },
+}
+
+pub struct Simulation {
+    config: SimConfig,
+    now: SimTime,
+    pub(crate) api: ApiServer,
+    recorder: EventRecorder,
+    scheduler: Scheduler,
+    controllers: Vec<Box<dyn Controller>>,
+    kubelets: BTreeMap<String, Kubelet>,
+    queue: BTreeMap<(SimTime, u64), Task>,
+    pending: HashMap<Task, (SimTime, u64)>,
+    next_seq: u64,
+    next_step_id: u64,
+    steps: VecDeque<StepRecord>,
+}
+
+impl Simulation {
+    pub fn new(config: SimConfig) -> Self {
+        let mut sim = Simulation {
+            api: ApiServer::new(config.seed),
+            config: config.clone(),
+            now: SimTime(0),
+            recorder: EventRecorder::default(),
+            scheduler: Scheduler::default(),
+            controllers: controllers::all(),
+            kubelets: BTreeMap::new(),
+            queue: BTreeMap::new(),
+            pending: HashMap::new(),
+            next_seq: 0,
+            next_step_id: 0,
+            steps: VecDeque::new(),
+        };
+        sim.bootstrap();
+        sim
+    }
+
+    /// What kubeadm leaves behind: the namespaces and the registered nodes.
+    fn bootstrap(&mut self) {
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let namespace = k8s_openapi::api::core::v1::Namespace {
+                metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: Some(ns.to_string()),
+                    labels: Some(
+                        [("kubernetes.io/metadata.name".to_string(), ns.to_string())].into(),
+                    ),
+                    ..Default::default()
+                },
+                spec: Some(k8s_openapi::api::core::v1::NamespaceSpec {
+                    finalizers: Some(vec!["kubernetes".into()]),
+                }),
+                status: Some(k8s_openapi::api::core::v1::NamespaceStatus {
+                    phase: Some("Active".into()),
+                    conditions: None,
+                }),
+            };
+            self.api
+                .create(self.now, Object::Namespace(namespace))
+                .expect("bootstrap namespaces are valid");
+        }
+        for spec in kubelet::default_node_specs(self.config.worker_nodes) {
+            self.add_node(spec).expect("bootstrap nodes are valid");
+        }
+        self.api.take_writes();
+        self.dispatch();
+    }
+
+    /// A kubelet starts and registers its node.
+    pub fn add_node(&mut self, spec: NodeSpecification) -> Result<(), crate::apiserver::ApiError> {
+        let kubelet = Kubelet::new(spec);
+        kubelet::register(&mut self.api, &kubelet, self.now)?;
+        self.kubelets.insert(kubelet.node_name.clone(), kubelet);
+        Ok(())
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// The most recent steps, oldest first.
+    pub fn steps(&self) -> impl Iterator<Item = &StepRecord> {
+        self.steps.iter()
+    }
+
+    /// When the next piece of work is due, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.keys().next().map(|(t, _)| *t)
+    }
+
+    fn enqueue(&mut self, task: Task, at: SimTime) {
+        if let Some(&(existing_at, seq)) = self.pending.get(&task) {
+            if existing_at <= at {
+                return;
+            }
+            self.queue.remove(&(existing_at, seq));
+        }
+        self.next_seq += 1;
+        self.queue.insert((at, self.next_seq), task.clone());
+        self.pending.insert(task, (at, self.next_seq));
+    }
+
+    /// Delivers the watch events of the last writes to every component.
+    fn dispatch(&mut self) {
+        loop {
+            let events = self.api.take_watch_events();
+            if events.is_empty() {
+                return;
+            }
+            for event in &events {
+                self.deliver(event);
+            }
+        }
+    }
+
+    fn deliver(&mut self, event: &WatchEvent) {
+        if event.object_ref.kind == Kind::Event {
+            return;
+        }
+        let now = self.now;
+        if self.scheduler.on_watch(event, now) {
+            self.enqueue(Task::Schedule, now.plus(SCHEDULER_DELAY));
+        }
+        if let Some(due) = self.scheduler.queue.next_due() {
+            self.enqueue(Task::SchedulerFlush, due.max(now));
+        }
+        let mut wakes = Vec::new();
+        for (index, controller) in self.controllers.iter().enumerate() {
+            for key in controller.keys_for(event, &self.api) {
+                wakes.push((Task::Controller { index, key }, now.plus(CONTROLLER_DELAY)));
+            }
+        }
+        for kubelet in self.kubelets.values() {
+            for key in kubelet.keys_for(event) {
+                wakes.push((
+                    Task::Kubelet {
+                        node: kubelet.node_name.clone(),
+                        key,
+                    },
+                    now.plus(KUBELET_DELAY),
+                ));
+            }
+        }
+        for (task, at) in wakes {
+            self.enqueue(task, at);
+        }
+    }
+
+    /// Runs the next piece of work that does something, and says what it did.
+    /// Returns None when nothing is left to do.
+    pub fn step(&mut self) -> Option<StepRecord> {
+        loop {
+            let (&(at, seq), _) = self.queue.iter().next()?;
+            let task = self.queue.remove(&(at, seq)).expect("key just seen");
+            self.pending.remove(&task);
+            self.now = self.now.max(at);
+            if let Some(record) = self.run(task) {
+                return Some(record);
+            }
+        }
+    }
+
+    /// Runs everything due within `duration`, then moves the clock to its end.
+    pub fn advance(&mut self, duration: SimDuration) -> Vec<StepRecord> {
+        let until = self.now.plus(duration);
+        let mut records = Vec::new();
+        while let Some(&(at, seq)) = self.queue.keys().next() {
+            if at > until {
+                break;
+            }
+            let task = self.queue.remove(&(at, seq)).expect("key just seen");
+            self.pending.remove(&task);
+            self.now = self.now.max(at);
+            if let Some(record) = self.run(task) {
+                records.push(record);
+            }
+        }
+        self.now = until;
+        records
+    }
+
+    fn run(&mut self, task: Task) -> Option<StepRecord> {
+        let now = self.now;
+        let (component, summary, requeue) = match &task {
+            Task::Controller { index, key } => {
+                let controller = &mut self.controllers[*index];
+                let mut ctx = Context {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                    now,
+                };
+                let Reconciled {
+                    summary,
+                    requeue_after,
+                } = controller.reconcile(key, &mut ctx);
+                (controller.name().to_string(), summary, requeue_after)
+            }
+            Task::Schedule => {
+                let outcome = self
+                    .scheduler
+                    .schedule_one(&mut self.api, &mut self.recorder, now);
+                if self.scheduler.queue.has_active() {
+                    self.enqueue(Task::Schedule, now.plus(SimDuration::from_millis(10)));
+                }
+                let summary = outcome.map(|o| match o {
+                    Outcome::Bound {
+                        pod,
+                        node,
+                        feasible,
+                        evaluated,
+                    } => {
+                        format!(
+                            "bound pod {} to {node} ({feasible} of {evaluated} nodes feasible)",
+                            pod.display_name()
+                        )
+                    }
+                    Outcome::Unschedulable { pod, message } => {
+                        format!("could not place pod {}: {message}", pod.display_name())
+                    }
+                    Outcome::Skipped { pod } => {
+                        format!("skipped pod {} (gone or already bound)", pod.display_name())
+                    }
+                });
+                (crate::scheduler::COMPONENT.to_string(), summary, None)
+            }
+            Task::SchedulerFlush => {
+                let next = self.scheduler.queue.flush(now, |_| 0);
+                if let Some(next) = next {
+                    self.enqueue(
+                        Task::SchedulerFlush,
+                        next.max(now.plus(SimDuration::from_millis(1))),
+                    );
+                }
+                if self.scheduler.queue.has_active() {
+                    self.enqueue(Task::Schedule, now);
+                }
+                (crate::scheduler::COMPONENT.to_string(), None, None)
+            }
+            Task::Kubelet { node, key } => {
+                let Some(kubelet) = self.kubelets.get_mut(node) else {
+                    return None;
+                };
+                let mut ctx = Context {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                    now,
+                };
+                let Reconciled {
+                    summary,
+                    requeue_after,
+                } = kubelet.sync_pod(key, &mut ctx);
+                (format!("kubelet/{node}"), summary, requeue_after)
+            }
+        };
+        if let Some(after) = requeue {
+            self.enqueue(task.clone(), now.plus(after));
+        }
+        let writes = self.api.take_writes();
+        self.dispatch();
+        if summary.is_none() && writes.is_empty() {
+            return None;
+        }
+        Some(self.record(
+            component,
+            summary.unwrap_or_else(|| "updated status".to_string()),
+            writes,
+        ))
+    }
+
+    fn record(
+        &mut self,
+        component: String,
+        summary: String,
+        writes: Vec<WriteRecord>,
+    ) -> StepRecord {
+        self.next_step_id += 1;
+        let record = StepRecord {
+            id: self.next_step_id,
+            time_ms: self.now.0,
+            component,
+            summary,
+            writes,
+        };
+        if self.steps.len() >= STEP_LOG_LIMIT {
+            self.steps.pop_front();
+        }
+        self.steps.push_back(record.clone());
+        record
+    }
+
+    /// Records a change the learner made (through kubectl) as a step, and
+    /// lets the components see it.
+    pub(crate) fn after_user_change(&mut self, summary: String) -> Option<StepRecord> {
+        let writes = self.api.take_writes();
+        self.dispatch();
+        if writes.is_empty() {
+            return None;
+        }
+        Some(self.record("kubectl".to_string(), summary, writes))
+    }
+
+    pub(crate) fn object(&self, object_ref: &ObjectRef) -> Option<&Object> {
+        self.api.get(object_ref)
+    }
+}
