@@ -86,8 +86,21 @@ impl EventRecorder {
         let object_ref = ObjectRef::of(involved);
         let info = object_ref.kind.info();
         // client-go names events "<object>.<hex unix nanos>".
-        let nanos = (now.to_k8s().0.as_nanosecond()) as u128;
-        let name = format!("{}.{nanos:x}", object_ref.name);
+        // Events recorded in the same virtual instant get the next nanosecond,
+        // as they would on a real clock.
+        let mut nanos = now.to_k8s().0.as_nanosecond() as u128;
+        let mut name = format!("{}.{nanos:x}", object_ref.name);
+        while api
+            .get(&ObjectRef::new(
+                crate::objects::Kind::Event,
+                Some(&namespace),
+                &name,
+            ))
+            .is_some()
+        {
+            nanos += 1;
+            name = format!("{}.{nanos:x}", object_ref.name);
+        }
         let event = Event {
             metadata: new_meta(&namespace, Some(&name), None),
             involved_object: ObjectReference {

@@ -116,10 +116,10 @@ fn yaml_error(source: &str, err: &serde_yaml::Error) -> ManifestError {
     }
     let message = match &location {
         Some(loc) => format!(
-            "error parsing {source}: error converting YAML to JSON: yaml: line {}: {problem}",
+            "error: error parsing {source}: error converting YAML to JSON: yaml: line {}: {problem}",
             loc.line()
         ),
-        None => format!("error parsing {source}: error converting YAML to JSON: yaml: {problem}"),
+        None => format!("error: error parsing {source}: error converting YAML to JSON: yaml: {problem}"),
     };
     ManifestError {
         source: source.to_string(),

@@ -32,6 +32,8 @@ pub struct ApiError {
     pub message: String,
     /// The field the error is about (`spec.replicas`), so a manifest error can point at its line.
     pub field: Option<String>,
+    /// Each failed rule of an Invalid error.
+    pub causes: Vec<FieldError>,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             reason,
             message: message.into(),
             field: None,
+            causes: Vec::new(),
         }
     }
 
@@ -68,15 +71,32 @@ impl ApiError {
     /// Invalid errors print as they are (`The Deployment "web" is invalid: ...`).
     pub fn kubectl_message(&self) -> String {
         match self.reason {
-            StatusReason::Invalid => self.message.clone(),
+            StatusReason::Invalid => self.invalid_message(),
             reason => format!("Error from server ({reason:?}): {}", self.message),
         }
+    }
+
+    /// kubectl lists several causes one per line under the header.
+    fn invalid_message(&self) -> String {
+        if self.causes.len() <= 1 {
+            return self.message.clone();
+        }
+        let header = self
+            .message
+            .split(" is invalid: ")
+            .next()
+            .unwrap_or(&self.message);
+        let mut text = format!("{header} is invalid: ");
+        for cause in &self.causes {
+            text.push_str(&format!("\n* {}: {}", cause.field, cause.detail));
+        }
+        text
     }
 
     /// kubectl's rendering of an error for an object of a file it applies.
     pub fn kubectl_apply_message(&self, verb: &str, source: &str) -> String {
         match self.reason {
-            StatusReason::Invalid => self.message.clone(),
+            StatusReason::Invalid => self.invalid_message(),
             reason => format!(
                 "Error from server ({reason:?}): error when {verb} \"{source}\": {}",
                 self.message
@@ -153,5 +173,6 @@ pub fn invalid(kind: &str, name: &str, errors: &[FieldError]) -> ApiError {
         format!("The {kind} \"{name}\" is invalid: {joined}"),
     );
     err.field = errors.first().map(|e| e.field.clone());
+    err.causes = errors.to_vec();
     err
 }
