@@ -296,7 +296,7 @@ metadata:
         assert_eq!(err.line, Some(5));
         assert!(
             err.message.starts_with(
-                "error parsing bad.yaml: error converting YAML to JSON: yaml: line 5: "
+                "error: error parsing bad.yaml: error converting YAML to JSON: yaml: line 5: "
             ),
             "{}",
             err.message
