@@ -59,8 +59,15 @@ pub fn status_tone(status: &str) -> &'static str {
         "Pending" | "ContainerCreating" | "PodInitializing" => "wait",
         "Terminating" => "gone",
         s if s.starts_with("Init:") => "wait",
-        "CrashLoopBackOff" | "Error" | "ErrImagePull" | "ImagePullBackOff" | "OOMKilled"
-        | "Failed" | "Evicted" | "CreateContainerConfigError" | "InvalidImageName" => "bad",
+        "CrashLoopBackOff"
+        | "Error"
+        | "ErrImagePull"
+        | "ImagePullBackOff"
+        | "OOMKilled"
+        | "Failed"
+        | "Evicted"
+        | "CreateContainerConfigError"
+        | "InvalidImageName" => "bad",
         _ => "other",
     }
 }

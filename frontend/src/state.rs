@@ -18,21 +18,27 @@ use yew::Reducible;
 pub const MANIFEST_FILE: &str = "manifest.yaml";
 /// How far the "Advance" button moves virtual time.
 pub const ADVANCE_SECS: u64 = 10;
-/// How many steps the log keeps.
-const LOG_CAPACITY: usize = 200;
+/// How many of the engine's most recent steps the log keeps.
+const LOG_CAPACITY: usize = 100;
 /// How many commands the terminal keeps.
 const TERMINAL_CAPACITY: usize = 50;
 
-/// The outcome of the last Apply.
+/// The outcome of the last Apply: the documents that went in, and those that did not.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApplyOutcome {
+    /// kubectl's lines, e.g. `deployment.apps/web created`.
+    pub applied: Vec<String>,
+    pub problems: Vec<ApplyProblem>,
+}
+
+/// One rejected document (or a manifest that is not YAML at all).
 #[derive(Clone, Debug, PartialEq)]
-pub enum ApplyOutcome {
-    /// kubectl's lines, e.g. `deployment.apps/nginx created`.
-    Applied(Vec<String>),
-    Failed {
-        message: String,
-        line: Option<usize>,
-        column: Option<usize>,
-    },
+pub struct ApplyProblem {
+    /// kubectl's message; it names the line where kubectl's would.
+    pub message: String,
+    /// 1-based position in the editor.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
 }
 
 /// One command typed in the terminal and what it printed.
@@ -58,7 +64,7 @@ pub enum Action {
     Step,
     /// Move virtual time forward, processing every event on the way.
     Advance(u64),
-    /// Run one line of the command language in the terminal.
+    /// Run one line of the command language in the terminal (`clear` clears it).
     Run(String),
 }
 
@@ -70,10 +76,8 @@ pub struct Playground {
     pub manifest: Rc<str>,
     pub apply: Option<ApplyOutcome>,
     pub view: Rc<ClusterView>,
-    /// The steps processed so far (the newest last), at most [`LOG_CAPACITY`].
+    /// The engine's most recent steps (the newest last), at most [`LOG_CAPACITY`].
     pub log: Rc<Vec<StepRecord>>,
-    /// How many steps the buttons have processed since the start.
-    pub steps_taken: u64,
     pub terminal: Rc<Vec<TerminalEntry>>,
     pub notice: Option<Notice>,
 }
@@ -92,27 +96,32 @@ impl Default for Playground {
 
 impl Playground {
     pub fn new(config: SimConfig) -> Self {
-        let sim = Simulation::new(config);
-        let view = Rc::new(sim.view());
-        Self {
-            sim: Rc::new(RefCell::new(sim)),
+        let mut state = Self {
+            sim: Rc::new(RefCell::new(Simulation::new(config))),
             revision: 0,
             manifest: Rc::from(samples::SAMPLE_DEPLOYMENT),
             apply: None,
-            view,
+            view: Rc::default(),
             log: Rc::default(),
-            steps_taken: 0,
             terminal: Rc::default(),
             notice: None,
-        }
+        };
+        state.refresh();
+        state
     }
 
-    /// The line the last failed apply points at, if any.
-    pub fn error_line(&self) -> Option<usize> {
-        match &self.apply {
-            Some(ApplyOutcome::Failed { line, .. }) => *line,
-            _ => None,
-        }
+    /// The lines the last apply's problems point at, with their messages.
+    pub fn error_lines(&self) -> Vec<(usize, String)> {
+        self.apply
+            .iter()
+            .flat_map(|outcome| &outcome.problems)
+            .filter_map(|p| p.line.map(|line| (line, p.message.clone())))
+            .collect()
+    }
+
+    /// How many steps the simulation has processed since it started.
+    pub fn steps_taken(&self) -> u64 {
+        self.log.last().map_or(0, |step| step.id)
     }
 
     /// The component that acted in the newest step, for highlighting it on the map.
@@ -120,19 +129,21 @@ impl Playground {
         self.log.last().map(|step| step.component.as_str())
     }
 
-    fn record_steps(&mut self, steps: impl IntoIterator<Item = StepRecord>) {
-        let log = Rc::make_mut(&mut self.log);
-        let before = log.len();
-        log.extend(steps);
-        self.steps_taken += (log.len() - before) as u64;
-        if log.len() > LOG_CAPACITY {
-            let excess = log.len() - LOG_CAPACITY;
-            log.drain(..excess);
+    /// Takes fresh snapshots of the cluster and of the engine's step log.
+    fn refresh(&mut self) {
+        let sim = self.sim.borrow();
+        self.view = Rc::new(sim.view());
+        let newest = self.log.last().map(|step| step.id);
+        let latest = sim.steps().last().map(|step| step.id);
+        if newest != latest {
+            let total = sim.steps().count();
+            let recent: Vec<StepRecord> = sim
+                .steps()
+                .skip(total.saturating_sub(LOG_CAPACITY))
+                .cloned()
+                .collect();
+            self.log = Rc::new(recent);
         }
-    }
-
-    fn refresh_view(&mut self) {
-        self.view = Rc::new(self.sim.borrow().view());
     }
 }
 
@@ -145,43 +156,40 @@ impl Reducible for Playground {
         match action {
             Action::Edit(text) => {
                 next.manifest = Rc::from(text);
-                // Keep the cluster and the last apply's outcome as they are.
+                // The cluster and the last apply's outcome stay as they are.
                 return Rc::new(next);
             }
             Action::Apply => {
-                let result = next.sim.borrow_mut().apply_yaml(MANIFEST_FILE, &next.manifest);
-                next.apply = Some(match result {
-                    Ok(lines) => ApplyOutcome::Applied(lines),
-                    Err(err) => ApplyOutcome::Failed {
-                        message: err.to_string(),
-                        line: err.line,
-                        column: err.column,
-                    },
+                let report = next
+                    .sim
+                    .borrow_mut()
+                    .apply_yaml_report(MANIFEST_FILE, &next.manifest);
+                next.apply = Some(ApplyOutcome {
+                    applied: report.applied,
+                    problems: report
+                        .errors
+                        .into_iter()
+                        .map(|e| ApplyProblem {
+                            message: e.to_string(),
+                            line: e.line,
+                            column: e.column,
+                        })
+                        .collect(),
                 });
                 next.notice = None;
             }
             Action::Step => {
                 let step = next.sim.borrow_mut().step();
-                next.notice = match step {
-                    Some(step) => {
-                        next.record_steps([step]);
-                        None
-                    }
-                    None => Some(Notice {
-                        text: "Nothing to do: no event is scheduled. Apply a manifest to give the cluster work.".into(),
-                    }),
-                };
+                next.notice = step.is_none().then(|| Notice {
+                    text: "Nothing to do: every component is idle. Apply a manifest to give the cluster work."
+                        .into(),
+                });
             }
             Action::Advance(secs) => {
                 let steps = next.sim.borrow_mut().advance(SimDuration::from_secs(secs));
-                next.notice = if steps.is_empty() {
-                    Some(Notice {
-                        text: format!("{secs}s passed; no component had anything to do."),
-                    })
-                } else {
-                    None
-                };
-                next.record_steps(steps);
+                next.notice = steps.is_empty().then(|| Notice {
+                    text: format!("{secs}s passed; no component had anything to do."),
+                });
             }
             Action::Run(command) => {
                 let command = command.trim().to_string();
@@ -192,10 +200,14 @@ impl Reducible for Playground {
                     next.terminal = Rc::default();
                     return Rc::new(next);
                 }
-                let files = MemoryFiles::new().with(MANIFEST_FILE, &*next.manifest);
+                let files = MemoryFiles::new().with(MANIFEST_FILE, &next.manifest);
                 let output = next.sim.borrow_mut().run_command(&command, &files);
                 let terminal = Rc::make_mut(&mut next.terminal);
-                terminal.push(TerminalEntry { id: next.revision, command, output });
+                terminal.push(TerminalEntry {
+                    id: next.revision,
+                    command,
+                    output,
+                });
                 if terminal.len() > TERMINAL_CAPACITY {
                     let excess = terminal.len() - TERMINAL_CAPACITY;
                     terminal.drain(..excess);
@@ -203,7 +215,7 @@ impl Reducible for Playground {
                 next.notice = None;
             }
         }
-        next.refresh_view();
+        next.refresh();
         Rc::new(next)
     }
 }

@@ -8,7 +8,7 @@ use crate::components::controls::Controls;
 use crate::components::editor::ManifestEditor;
 use crate::components::step_log::StepLog;
 use crate::components::terminal::Terminal;
-use crate::state::{Action, ApplyOutcome, Playground, ADVANCE_SECS};
+use crate::state::{Action, Playground, ADVANCE_SECS};
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -35,10 +35,6 @@ pub fn app() -> Html {
         Callback::from(move |line: String| state.dispatch(Action::Run(line)))
     };
 
-    let error_message = match &state.apply {
-        Some(ApplyOutcome::Failed { message, .. }) => Some(AttrValue::from(message.clone())),
-        _ => None,
-    };
     let last_actor = state.last_actor().map(|a| AttrValue::from(a.to_string()));
 
     html! {
@@ -52,7 +48,7 @@ pub fn app() -> Html {
                 <Controls
                     time_ms={state.view.time_ms}
                     advance_secs={ADVANCE_SECS}
-                    steps_taken={state.steps_taken}
+                    steps_taken={state.steps_taken()}
                     notice={state.notice.clone()}
                     on_step={on_step}
                     on_advance={on_advance} />
@@ -61,8 +57,7 @@ pub fn app() -> Html {
                 <div class="column left">
                     <ManifestEditor
                         text={AttrValue::from(state.manifest.to_string())}
-                        error_line={state.error_line()}
-                        error_message={error_message}
+                        error_lines={state.error_lines()}
                         on_edit={on_edit}
                         on_apply={on_apply} />
                     <ApplyResult outcome={state.apply.clone()} />

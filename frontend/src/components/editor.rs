@@ -6,12 +6,32 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ManifestEditorProps {
     pub text: AttrValue,
-    /// 1-based line to mark in the gutter (the line a failed apply names).
-    pub error_line: Option<usize>,
-    /// Tooltip of the marked line.
-    pub error_message: Option<AttrValue>,
+    /// 1-based lines to mark (the lines a failed apply names), with their messages.
+    pub error_lines: Vec<(usize, String)>,
     pub on_edit: Callback<String>,
     pub on_apply: Callback<()>,
+}
+
+/// A red band behind each marked line, scrolling with the text (see `#editor.has-error`).
+fn error_bands(lines: &[(usize, String)]) -> Option<String> {
+    if lines.is_empty() {
+        return None;
+    }
+    let band = "linear-gradient(var(--error-band), var(--error-band))";
+    let images = vec![band; lines.len()].join(",");
+    let positions = lines
+        .iter()
+        .map(|(line, _)| {
+            format!(
+                "0 calc(var(--editor-pad) + {} * var(--editor-line))",
+                line.saturating_sub(1)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(format!(
+        "background-image:{images};background-position:{positions}"
+    ))
 }
 
 #[function_component(ManifestEditor)]
@@ -69,12 +89,7 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
                 };
                 e.prevent_default();
                 if textarea
-                    .set_range_text_with_start_and_end_and_mode(
-                        "  ",
-                        start,
-                        end,
-                        "end",
-                    )
+                    .set_range_text_with_start_and_end_and_mode("  ", start, end, "end")
                     .is_ok()
                 {
                     on_edit.emit(textarea.value());
@@ -92,8 +107,12 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
     let line_count = props.text.split('\n').count().max(1);
     let gutter: Html = (1..=line_count)
         .map(|n| {
-            let is_error = props.error_line == Some(n);
-            let title = if is_error { props.error_message.clone() } else { None };
+            let title = props
+                .error_lines
+                .iter()
+                .find(|(line, _)| *line == n)
+                .map(|(_, message)| message.clone());
+            let is_error = title.is_some();
             html! {
                 <div
                     key={n}
@@ -118,8 +137,8 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
                 <div class="gutter" ref={gutter_ref} aria-hidden="true">{ gutter }</div>
                 <textarea
                     id="editor"
-                    class={classes!(props.error_line.is_some().then_some("has-error"))}
-                    style={props.error_line.map(|line| format!("--error-line: {}", line.saturating_sub(1)))}
+                    class={classes!((!props.error_lines.is_empty()).then_some("has-error"))}
+                    style={error_bands(&props.error_lines)}
                     ref={textarea_ref}
                     spellcheck="false"
                     autocomplete="off"

@@ -24,9 +24,15 @@ fn agents(node: &NodeView, actor: Option<&str>) -> Vec<(&'static str, bool)> {
     };
     let mut list = Vec::new();
     if is_control_plane(node) {
-        list.push(("kube-apiserver", actor == "apiserver" || actor == "kube-apiserver"));
+        list.push((
+            "kube-apiserver",
+            actor == "apiserver" || actor == "kube-apiserver",
+        ));
         list.push(("etcd", actor == "etcd"));
-        list.push(("kube-scheduler", actor == "scheduler" || actor == "kube-scheduler"));
+        list.push((
+            "kube-scheduler",
+            actor == "scheduler" || actor == "kube-scheduler",
+        ));
         list.push((
             "kube-controller-manager",
             actor.ends_with("-controller") || actor == "controller-manager",
@@ -38,7 +44,9 @@ fn agents(node: &NodeView, actor: Option<&str>) -> Vec<(&'static str, bool)> {
 }
 
 pub fn is_control_plane(node: &NodeView) -> bool {
-    node.roles.split(',').any(|r| r == "control-plane" || r == "master")
+    node.roles
+        .split(',')
+        .any(|r| r == "control-plane" || r == "master")
 }
 
 #[function_component(NodeCard)]
