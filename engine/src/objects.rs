@@ -3,6 +3,7 @@
 //! any of them.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -161,6 +162,10 @@ kinds! {
     Deployment(Deployment) {
         api_version: "apps/v1", group: "apps", plural: "deployments", singular: "deployment",
         short: ["deploy"], etcd: "deployments", namespaced: true
+    },
+    Lease(Lease) {
+        api_version: "coordination.k8s.io/v1", group: "coordination.k8s.io", plural: "leases", singular: "lease",
+        short: [], etcd: "leases", namespaced: true
     },
 }
 

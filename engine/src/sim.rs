@@ -193,15 +193,29 @@ impl Simulation {
                 wakes.push((Task::Controller { index, key }, now.plus(CONTROLLER_DELAY)));
             }
         }
-        for kubelet in self.kubelets.values() {
-            for key in kubelet.keys_for(event) {
-                wakes.push((
-                    Task::Kubelet {
-                        node: kubelet.node_name.clone(),
-                        key,
-                    },
-                    now.plus(KUBELET_DELAY),
-                ));
+        // Pod changes go to the kubelet of the pod's node (before and after the change).
+        if let Object::Pod(pod) = &event.object {
+            let previous_node = match &event.previous {
+                Some(Object::Pod(old)) => crate::podutil::node_name(old),
+                _ => None,
+            };
+            let mut nodes: Vec<&str> = crate::podutil::node_name(pod)
+                .into_iter()
+                .chain(previous_node)
+                .collect();
+            nodes.dedup();
+            for node in nodes {
+                if let Some(kubelet) = self.kubelets.get(node) {
+                    for key in kubelet.keys_for(event) {
+                        wakes.push((
+                            Task::Kubelet {
+                                node: kubelet.node_name.clone(),
+                                key,
+                            },
+                            now.plus(KUBELET_DELAY),
+                        ));
+                    }
+                }
             }
         }
         for (task, at) in wakes {

@@ -35,7 +35,6 @@ const KNOWN_NOT_SIMULATED: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     ("storage.k8s.io/v1", "StorageClass"),
     ("scheduling.k8s.io/v1", "PriorityClass"),
-    ("coordination.k8s.io/v1", "Lease"),
 ];
 
 /// Why a document could not be decoded, before the API server sees it
@@ -169,6 +168,7 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, (String, String)> {
         Kind::Event => via_path!(core::Event),
         Kind::ReplicaSet => via_path!(apps::ReplicaSet),
         Kind::Deployment => via_path!(apps::Deployment),
+        Kind::Lease => via_path!(k8s_openapi::api::coordination::v1::Lease),
     }
 }
 

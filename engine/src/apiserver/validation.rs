@@ -106,6 +106,7 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::Namespace(ns) => validate_object_meta(&ns.metadata, true, &mut errors),
         Object::Node(node) => validate_object_meta(&node.metadata, false, &mut errors),
         Object::Event(ev) => validate_object_meta(&ev.metadata, false, &mut errors),
+        Object::Lease(lease) => validate_object_meta(&lease.metadata, false, &mut errors),
         Object::Pod(pod) => {
             validate_object_meta(&pod.metadata, false, &mut errors);
             match &pod.spec {

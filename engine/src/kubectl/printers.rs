@@ -36,6 +36,7 @@ pub fn table(
         Kind::Node => vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+        Kind::Lease => vec!["NAME", "HOLDER", "AGE"],
     };
     if wide {
         header.extend(match kind {
@@ -60,6 +61,14 @@ pub fn table(
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
+            Object::Lease(l) => vec![
+                l.metadata.name_str().to_string(),
+                l.spec
+                    .as_ref()
+                    .and_then(|s| s.holder_identity.clone())
+                    .unwrap_or_default(),
+                age(&l.metadata, now),
+            ],
         })
         .collect();
     (header, rows)
