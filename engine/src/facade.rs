@@ -18,6 +18,8 @@ pub struct ApplyReport {
     pub applied: Vec<String>,
     /// The documents that failed, each with its position.
     pub errors: Vec<ManifestError>,
+    /// Warnings for documents that applied (a kind nothing acts on).
+    pub warnings: Vec<String>,
 }
 
 impl Simulation {
@@ -25,6 +27,7 @@ impl Simulation {
     pub fn apply_yaml_report(&mut self, source: &str, text: &str) -> ApplyReport {
         let now = self.now();
         let (applied, errors) = apply::apply(&mut self.api, now, source, text);
+        let warnings: Vec<String> = applied.iter().filter_map(|a| a.warning.clone()).collect();
         let lines: Vec<String> = applied.into_iter().map(|a| a.line).collect();
         if !lines.is_empty() {
             self.after_user_change(format!("kubectl apply -f {source}: {}", lines.join(", ")));
@@ -32,6 +35,7 @@ impl Simulation {
         ApplyReport {
             applied: lines,
             errors,
+            warnings,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod command;
 pub mod controllers;
 pub mod events;
 pub mod files;
+pub mod known_kinds;
 pub mod kubectl;
 pub mod kubelet;
 pub mod labels;

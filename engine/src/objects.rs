@@ -56,15 +56,19 @@ macro_rules! kinds {
         #[serde(untagged)]
         pub enum Object {
             $( $variant($ty), )*
+            /// A kind a real cluster serves that nothing in the simulation acts on.
+            Other(Box<OtherObject>),
         }
 
-        /// The kinds the simulation acts on.
+        /// The kinds the API server knows: those the simulation acts on, and the others.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Kind {
             $( $variant, )*
+            Other(&'static KindInfo),
         }
 
         impl Kind {
+            /// The kinds the simulation acts on.
             pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
 
             pub fn info(self) -> &'static KindInfo {
@@ -73,15 +77,13 @@ macro_rules! kinds {
                         kind: stringify!($variant), api_version: $api, group: $group, plural: $plural,
                         singular: $singular, short_names: &[$($short),*], etcd_prefix: $etcd, namespaced: $ns,
                     }, )*
+                    Kind::Other(info) => info,
                 }
             }
 
-            /// Decodes a JSON value of this kind. Unknown fields are dropped
-            /// here; strict validation finds them before.
-            pub fn decode(self, value: serde_json::Value) -> Result<Object, serde_json::Error> {
-                Ok(match self {
-                    $( Kind::$variant => Object::$variant(serde_json::from_value(value)?), )*
-                })
+            /// Whether a component of the simulation acts on objects of this kind.
+            pub fn is_simulated(self) -> bool {
+                !matches!(self, Kind::Other(_))
             }
         }
 
@@ -89,18 +91,21 @@ macro_rules! kinds {
             pub fn kind(&self) -> Kind {
                 match self {
                     $( Object::$variant(_) => Kind::$variant, )*
+                    Object::Other(o) => Kind::Other(o.info),
                 }
             }
 
             pub fn meta(&self) -> &ObjectMeta {
                 match self {
                     $( Object::$variant(o) => &o.metadata, )*
+                    Object::Other(o) => &o.metadata,
                 }
             }
 
             pub fn meta_mut(&mut self) -> &mut ObjectMeta {
                 match self {
                     $( Object::$variant(o) => &mut o.metadata, )*
+                    Object::Other(o) => &mut o.metadata,
                 }
             }
         }
@@ -129,6 +134,29 @@ macro_rules! kinds {
             }
         )*
     };
+}
+
+/// An object of a kind nothing in the simulation acts on: its metadata, and
+/// the rest of its body as it was decoded (strictly, through its k8s-openapi type).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherObject {
+    pub info: &'static KindInfo,
+    pub metadata: ObjectMeta,
+    /// The whole object as JSON; `metadata` here is stale, the field above wins.
+    pub body: serde_json::Value,
+}
+
+impl Serialize for OtherObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut body = self.body.clone();
+        if let Some(map) = body.as_object_mut() {
+            map.insert(
+                "metadata".into(),
+                serde_json::to_value(&self.metadata).map_err(serde::ser::Error::custom)?,
+            );
+        }
+        body.serialize(s)
+    }
 }
 
 /// A k8s-openapi type that the store can hold.
@@ -170,9 +198,18 @@ kinds! {
 }
 
 impl Kind {
-    /// The kind a `kind:` field and `apiVersion:` field name, if the simulation has it.
+    /// Every kind the API server serves: simulated ones first.
+    pub fn every() -> impl Iterator<Item = Kind> {
+        Kind::ALL.iter().copied().chain(
+            crate::known_kinds::KNOWN
+                .iter()
+                .map(|k| Kind::Other(&k.info)),
+        )
+    }
+
+    /// The kind a `kind:` field and `apiVersion:` field name, if the API server serves it.
     pub fn from_manifest(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| {
+        Kind::every().find(|k| {
             let info = k.info();
             info.kind == kind && info.api_version == api_version
         })
@@ -185,7 +222,7 @@ impl Kind {
             Some((name, group)) => (name.to_string(), Some(group.to_string())),
             None => (lower, None),
         };
-        Kind::ALL.iter().copied().find(|k| {
+        Kind::every().find(|k| {
             let info = k.info();
             let name_matches = info.plural == name
                 || info.singular == name

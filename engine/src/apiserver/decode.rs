@@ -4,38 +4,11 @@
 
 use serde_json::Value;
 
-use super::errors::{ApiError, StatusReason};
-use crate::objects::{Kind, Object};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-/// Kinds a real cluster serves that kubeplay does not simulate yet; applying
-/// one says so plainly instead of pretending the kind does not exist.
-const KNOWN_NOT_SIMULATED: &[(&str, &str)] = &[
-    ("v1", "Service"),
-    ("v1", "ConfigMap"),
-    ("v1", "Secret"),
-    ("v1", "PersistentVolume"),
-    ("v1", "PersistentVolumeClaim"),
-    ("v1", "ServiceAccount"),
-    ("v1", "LimitRange"),
-    ("v1", "ResourceQuota"),
-    ("v1", "ReplicationController"),
-    ("v1", "Endpoints"),
-    ("apps/v1", "DaemonSet"),
-    ("apps/v1", "StatefulSet"),
-    ("batch/v1", "Job"),
-    ("batch/v1", "CronJob"),
-    ("networking.k8s.io/v1", "Ingress"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ("autoscaling/v1", "HorizontalPodAutoscaler"),
-    ("policy/v1", "PodDisruptionBudget"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-    ("storage.k8s.io/v1", "StorageClass"),
-    ("scheduling.k8s.io/v1", "PriorityClass"),
-];
+use super::errors::{ApiError, StatusReason};
+use crate::known_kinds;
+use crate::objects::{Kind, Object, OtherObject};
 
 /// Why a document could not be decoded, before the API server sees it
 /// (kubectl's own checks) or by the API server.
@@ -50,8 +23,6 @@ pub enum DecodeError {
         name: String,
         namespace: String,
     },
-    /// A kind a real cluster has that the simulation does not model yet.
-    NotSimulated { kind: String },
     /// The API server refuses the body (strict decoding, wrong types).
     Api(ApiError),
 }
@@ -84,11 +55,6 @@ pub fn decode(value: &Value) -> Result<Object, DecodeError> {
         )));
     }
     let Some(kind) = Kind::from_manifest(api_version, kind_name) else {
-        if KNOWN_NOT_SIMULATED.contains(&(api_version, kind_name)) {
-            return Err(DecodeError::NotSimulated {
-                kind: kind_name.to_string(),
-            });
-        }
         let meta = map.get("metadata");
         let field = |f: &str| {
             meta.and_then(|m| m.get(f))
@@ -122,14 +88,40 @@ fn cannot_handle(kind: Kind, detail: &str) -> String {
 
 /// Decodes `value` as `kind`, refusing unknown fields and wrong types.
 pub fn decode_as(kind: Kind, value: &Value) -> Result<Object, ApiError> {
-    let object = typed_decode(kind, value.clone()).map_err(|(path, message)| {
+    let wrong_type = |(path, message): (String, String)| {
         ApiError::new(
             StatusReason::BadRequest,
             cannot_handle(kind, &format!("json: {message} for field \"{path}\"")),
         )
         .at_field(path)
-    })?;
-    let round_trip = serde_json::to_value(&object).unwrap_or(Value::Null);
+    };
+    let (object, round_trip) = match kind {
+        Kind::Other(info) => {
+            let known = known_kinds::find(info).ok_or_else(|| {
+                ApiError::new(
+                    StatusReason::BadRequest,
+                    format!("no decoder for {}", info.kind),
+                )
+            })?;
+            let body = (known.round_trip)(value.clone()).map_err(wrong_type)?;
+            let metadata: ObjectMeta = match body.get("metadata") {
+                Some(m) => serde_json::from_value(m.clone())
+                    .map_err(|e| wrong_type(("metadata".into(), e.to_string())))?,
+                None => ObjectMeta::default(),
+            };
+            let object = Object::Other(Box::new(OtherObject {
+                info,
+                metadata,
+                body: body.clone(),
+            }));
+            (object, body)
+        }
+        _ => {
+            let object = typed_decode(kind, value.clone()).map_err(wrong_type)?;
+            let round_trip = serde_json::to_value(&object).unwrap_or(Value::Null);
+            (object, round_trip)
+        }
+    };
     let mut unknown = Vec::new();
     find_unknown_fields(value, &round_trip, "", &mut unknown);
     if !unknown.is_empty() {
@@ -169,6 +161,10 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, (String, String)> {
         Kind::ReplicaSet => via_path!(apps::ReplicaSet),
         Kind::Deployment => via_path!(apps::Deployment),
         Kind::Lease => via_path!(k8s_openapi::api::coordination::v1::Lease),
+        Kind::Other(info) => Err((
+            String::new(),
+            format!("{} is decoded through known_kinds", info.kind),
+        )),
     }
 }
 

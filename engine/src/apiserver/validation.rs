@@ -107,6 +107,31 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::Node(node) => validate_object_meta(&node.metadata, false, &mut errors),
         Object::Event(ev) => validate_object_meta(&ev.metadata, false, &mut errors),
         Object::Lease(lease) => validate_object_meta(&lease.metadata, false, &mut errors),
+        Object::Other(other) if other.info.group == "rbac.authorization.k8s.io" => {
+            // RBAC names only need to be valid path segments (ValidateRBACName): `system:kube-scheduler` is fine.
+            match other.metadata.name.as_deref() {
+                None | Some("") => errors.push(FieldError::required(
+                    "metadata.name",
+                    "name or generateName is required",
+                )),
+                Some(name @ ("." | "..")) => errors.push(FieldError::invalid(
+                    "metadata.name",
+                    format!("{name:?}"),
+                    &format!("may not be '{name}'"),
+                )),
+                Some(name) if name.contains('/') || name.contains('%') => {
+                    let bad = if name.contains('/') { "/" } else { "%" };
+                    errors.push(FieldError::invalid(
+                        "metadata.name",
+                        format!("{name:?}"),
+                        &format!("may not contain '{bad}'"),
+                    ));
+                }
+                Some(_) => {}
+            }
+            validate_labels(&other.metadata, "metadata", &mut errors);
+        }
+        Object::Other(other) => validate_object_meta(&other.metadata, false, &mut errors),
         Object::Pod(pod) => {
             validate_object_meta(&pod.metadata, false, &mut errors);
             match &pod.spec {

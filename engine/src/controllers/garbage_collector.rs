@@ -32,10 +32,9 @@ impl Controller for GarbageCollector {
         };
         let namespace = event.object_ref.namespace.as_deref();
         // Dependents of a namespaced owner live in its namespace.
-        Kind::ALL
-            .iter()
+        Kind::every()
             .filter(|k| k.info().namespaced)
-            .flat_map(|kind| api.list(*kind, namespace))
+            .flat_map(|kind| api.list(kind, namespace))
             .filter(|o| {
                 o.meta()
                     .owner_references

@@ -18,6 +18,8 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 pub struct Applied {
     pub object_ref: ObjectRef,
     pub line: String,
+    /// Printed on stderr as `Warning: ...`, as kubectl prints the API server's warnings.
+    pub warning: Option<String>,
 }
 
 /// Applies every document of `text`. Documents before a failing one stay
@@ -93,15 +95,16 @@ fn apply_document(
                 "error: resource mapping not found for name: \"{name}\" namespace: \"{namespace}\" from \"{source}\": no matches for kind \"{kind}\" in version \"{api_version}\"\nensure CRDs are installed first"
             ),
         ),
-        DecodeError::NotSimulated { kind } => positioned(
-            source,
-            document,
-            Some("kind"),
-            format!("error: kubeplay does not simulate {kind} objects yet; this manifest is valid Kubernetes, but applying it here would do nothing"),
-        ),
         DecodeError::Api(api_err) => positioned(source, document, api_err.field.as_deref(), api_err.kubectl_apply_message("creating", source)),
     })?;
     let info = object.kind().info();
+    let warning = (!object.kind().is_simulated()).then(|| {
+        format!(
+            "kubeplay stores {} objects but does not simulate them yet: nothing will act on {}",
+            info.kind,
+            object.meta().name_str()
+        )
+    });
     if info.namespaced && object.meta().namespace.as_deref().is_none_or(str::is_empty) {
         object.meta_mut().namespace = Some("default".to_string());
     }
@@ -156,6 +159,7 @@ fn apply_document(
             Ok(Applied {
                 object_ref,
                 line: format!("{display} created"),
+                warning,
             })
         }
         Some(existing) => {
@@ -166,6 +170,7 @@ fn apply_document(
                 return Ok(Applied {
                     object_ref,
                     line: format!("{display} unchanged"),
+                    warning: None,
                 });
             }
             api.update(merged)
@@ -173,6 +178,7 @@ fn apply_document(
             Ok(Applied {
                 object_ref,
                 line: format!("{display} configured"),
+                warning,
             })
         }
     }

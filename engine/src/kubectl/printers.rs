@@ -37,6 +37,7 @@ pub fn table(
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
         Kind::Lease => vec!["NAME", "HOLDER", "AGE"],
+        Kind::Other(_) => vec!["NAME", "AGE"],
     };
     if wide {
         header.extend(match kind {
@@ -61,6 +62,7 @@ pub fn table(
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
+            Object::Other(o) => vec![o.metadata.name_str().to_string(), age(&o.metadata, now)],
             Object::Lease(l) => vec![
                 l.metadata.name_str().to_string(),
                 l.spec

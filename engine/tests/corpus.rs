@@ -1,0 +1,174 @@
+//! Every kubernetes.io example in tests/corpus/k8s-examples/ applies on a
+//! default cluster, except those a real cluster rejects too; each of those
+//! is listed with the reason, and must keep failing for that reason.
+
+use std::path::{Path, PathBuf};
+
+use kubeplay_engine::{SimConfig, Simulation};
+
+/// Examples a real default cluster refuses as well, and a word of the error that says why.
+const REJECTED_BY_REAL_CLUSTERS: &[(&str, &str, &str)] = &[
+    (
+        "application/job/job-tmpl.yaml",
+        "metadata.name: Invalid value: \"process-item-$ITEM\"",
+        "a template: its $ITEM is meant to be replaced by sed first",
+    ),
+    (
+        "application/volume-snaphot.yaml",
+        "no matches for kind \"VolumeSnapshot\"",
+        "VolumeSnapshot is a CRD that a default cluster does not install",
+    ),
+    (
+        "application/volume-snapshot-class.yaml",
+        "no matches for kind \"VolumeSnapshotClass\"",
+        "a CRD, as above",
+    ),
+    (
+        "service/networking/grpcroute.yaml",
+        "no matches for kind \"GRPCRoute\"",
+        "Gateway API CRDs are not installed by default",
+    ),
+    (
+        "service/networking/grpcroute-matching.yaml",
+        "no matches for kind \"GRPCRoute\"",
+        "Gateway API CRDs are not installed by default",
+    ),
+    (
+        "service/networking/example-ingress.yaml",
+        "no matches for kind \"Ingress\" in version \"networking.k8s.io/v1beta1\"",
+        "networking.k8s.io/v1beta1 was removed in v1.22",
+    ),
+    (
+        "service/networking/dual-stack-ipv6-svc.yaml",
+        "unknown field \"spec.ipFamily\"",
+        "spec.ipFamily was replaced by spec.ipFamilies before dual-stack went GA",
+    ),
+    (
+        "pods/emptydir-volume-mode.yaml",
+        "unknown field \"spec.volumes[0].emptyDir.mode\"",
+        "emptyDir.mode is newer than the simulated v1.34",
+    ),
+    (
+        "pods/storage/projected-podcertificate.yaml",
+        "unknown field \"spec.volumes[0].projected.sources[0].podCertificate.userAnnotations\"",
+        "a field newer than the simulated v1.34",
+    ),
+    (
+        "pods/inject/envars-file-container.yaml",
+        "found unknown escape character",
+        "\\' is not a valid escape inside a double-quoted YAML string",
+    ),
+    (
+        "pods/inject/pod-single-secret-env-variable.yaml",
+        "apiVersion not set",
+        "the example has no apiVersion",
+    ),
+    (
+        "secret/tls-auth-secret.yaml",
+        "data.tls.crt",
+        "REPLACE_WITH_BASE64_CERT is not base64",
+    ),
+    (
+        "pods/qos/qos-pod.yaml",
+        "namespaces \"qos-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/qos/qos-pod-2.yaml",
+        "namespaces \"qos-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/qos/qos-pod-4.yaml",
+        "namespaces \"qos-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/qos/qos-pod-5.yaml",
+        "namespaces \"qos-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/resource/pod-resize.yaml",
+        "namespaces \"qos-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/resource/cpu-request-limit.yaml",
+        "namespaces \"cpu-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/resource/memory-request-limit.yaml",
+        "namespaces \"mem-example\" not found",
+        "the docs create the namespace first",
+    ),
+    (
+        "pods/resource/memory-request-limit-2.yaml",
+        "namespaces \"mem-example\" not found",
+        "the docs create the namespace first",
+    ),
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/k8s-examples")
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("corpus folder readable") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_example_applies_unless_a_real_cluster_rejects_it() {
+    let root = corpus();
+    let mut files = Vec::new();
+    yaml_files(&root, &mut files);
+    files.sort();
+    assert!(
+        files.len() > 150,
+        "corpus incomplete: {} files",
+        files.len()
+    );
+    let mut surprises = Vec::new();
+    for file in &files {
+        let relative = file
+            .strip_prefix(&root)
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(file).expect("readable");
+        let mut sim = Simulation::new(SimConfig::default());
+        let report = sim.apply_yaml_report(&relative, &text);
+        let errors: Vec<String> = report.errors.iter().map(|e| e.message.clone()).collect();
+        match REJECTED_BY_REAL_CLUSTERS
+            .iter()
+            .find(|(path, _, _)| *path == relative)
+        {
+            Some((_, expected, why)) => {
+                if !errors.iter().any(|e| e.contains(expected)) {
+                    surprises.push(format!("{relative}: expected an error containing {expected:?} ({why}), got {errors:?}"));
+                }
+            }
+            None => {
+                if !errors.is_empty() {
+                    surprises.push(format!("{relative}: {}", errors.join(" | ")));
+                }
+                // A simulated apply never leaves the cluster unable to step.
+                sim.advance(kubeplay_engine::SimDuration::from_secs(30));
+            }
+        }
+    }
+    assert!(
+        surprises.is_empty(),
+        "{} surprises:\n{}",
+        surprises.len(),
+        surprises.join("\n")
+    );
+}
