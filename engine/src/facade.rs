@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
+use crate::apiserver::auth::UserInfo;
 use crate::files::FileSource;
 use crate::kubectl::{apply, printers};
 use crate::manifest::ManifestError;
@@ -25,8 +26,13 @@ pub struct ApplyReport {
 impl Simulation {
     /// Applies every document of a manifest, as `kubectl apply -f` does.
     pub fn apply_yaml_report(&mut self, source: &str, text: &str) -> ApplyReport {
+        self.apply_yaml_as(&UserInfo::admin(), source, text)
+    }
+
+    /// Applies a manifest as `user`, whom RBAC authorizes.
+    pub fn apply_yaml_as(&mut self, user: &UserInfo, source: &str, text: &str) -> ApplyReport {
         let now = self.now();
-        let (applied, errors) = apply::apply(&mut self.api, now, source, text);
+        let (applied, errors) = apply::apply(&mut self.api, user, now, source, text);
         let warnings: Vec<String> = applied.iter().filter_map(|a| a.warning.clone()).collect();
         let lines: Vec<String> = applied.into_iter().map(|a| a.line).collect();
         if !lines.is_empty() {

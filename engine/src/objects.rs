@@ -4,7 +4,8 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
@@ -194,6 +195,26 @@ kinds! {
     Lease(Lease) {
         api_version: "coordination.k8s.io/v1", group: "coordination.k8s.io", plural: "leases", singular: "lease",
         short: [], etcd: "leases", namespaced: true
+    },
+    ServiceAccount(ServiceAccount) {
+        api_version: "v1", group: "", plural: "serviceaccounts", singular: "serviceaccount",
+        short: ["sa"], etcd: "serviceaccounts", namespaced: true
+    },
+    Role(Role) {
+        api_version: "rbac.authorization.k8s.io/v1", group: "rbac.authorization.k8s.io", plural: "roles", singular: "role",
+        short: [], etcd: "roles", namespaced: true
+    },
+    ClusterRole(ClusterRole) {
+        api_version: "rbac.authorization.k8s.io/v1", group: "rbac.authorization.k8s.io", plural: "clusterroles", singular: "clusterrole",
+        short: [], etcd: "clusterroles", namespaced: false
+    },
+    RoleBinding(RoleBinding) {
+        api_version: "rbac.authorization.k8s.io/v1", group: "rbac.authorization.k8s.io", plural: "rolebindings", singular: "rolebinding",
+        short: [], etcd: "rolebindings", namespaced: true
+    },
+    ClusterRoleBinding(ClusterRoleBinding) {
+        api_version: "rbac.authorization.k8s.io/v1", group: "rbac.authorization.k8s.io", plural: "clusterrolebindings", singular: "clusterrolebinding",
+        short: [], etcd: "clusterrolebindings", namespaced: false
     },
 }
 

@@ -110,6 +110,26 @@ impl Simulation {
                 .create(self.now, Object::Namespace(namespace))
                 .expect("bootstrap namespaces are valid");
         }
+        let (roles, bindings) = crate::apiserver::auth::bootstrap_policy();
+        for role in roles {
+            self.api
+                .create(self.now, Object::ClusterRole(role))
+                .expect("bootstrap roles are valid");
+        }
+        for binding in bindings {
+            self.api
+                .create(self.now, Object::ClusterRoleBinding(binding))
+                .expect("bootstrap bindings are valid");
+        }
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let account = k8s_openapi::api::core::v1::ServiceAccount {
+                metadata: crate::apiserver::new_meta(ns, Some("default"), None),
+                ..Default::default()
+            };
+            self.api
+                .create(self.now, Object::ServiceAccount(account))
+                .expect("default service accounts are valid");
+        }
         for spec in kubelet::default_node_specs(self.config.worker_nodes) {
             self.add_node(spec).expect("bootstrap nodes are valid");
         }

@@ -161,6 +161,11 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, (String, String)> {
         Kind::ReplicaSet => via_path!(apps::ReplicaSet),
         Kind::Deployment => via_path!(apps::Deployment),
         Kind::Lease => via_path!(k8s_openapi::api::coordination::v1::Lease),
+        Kind::ServiceAccount => via_path!(core::ServiceAccount),
+        Kind::Role => via_path!(k8s_openapi::api::rbac::v1::Role),
+        Kind::ClusterRole => via_path!(k8s_openapi::api::rbac::v1::ClusterRole),
+        Kind::RoleBinding => via_path!(k8s_openapi::api::rbac::v1::RoleBinding),
+        Kind::ClusterRoleBinding => via_path!(k8s_openapi::api::rbac::v1::ClusterRoleBinding),
         Kind::Other(info) => Err((
             String::new(),
             format!("{} is decoded through known_kinds", info.kind),

@@ -25,11 +25,7 @@ pub fn apply_defaults(object: &mut Object) {
         }
         Object::ReplicaSet(rs) => default_replica_set(rs),
         Object::Deployment(deployment) => default_deployment(deployment),
-        Object::Namespace(_)
-        | Object::Node(_)
-        | Object::Event(_)
-        | Object::Lease(_)
-        | Object::Other(_) => {}
+        _ => {}
     }
 }
 

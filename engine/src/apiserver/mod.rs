@@ -4,6 +4,7 @@
 //! directly, so "all components communicate through the API server" holds by
 //! construction.
 
+pub mod auth;
 pub mod decode;
 pub mod defaults;
 pub mod errors;

@@ -107,29 +107,18 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::Node(node) => validate_object_meta(&node.metadata, false, &mut errors),
         Object::Event(ev) => validate_object_meta(&ev.metadata, false, &mut errors),
         Object::Lease(lease) => validate_object_meta(&lease.metadata, false, &mut errors),
-        Object::Other(other) if other.info.group == "rbac.authorization.k8s.io" => {
-            // RBAC names only need to be valid path segments (ValidateRBACName): `system:kube-scheduler` is fine.
-            match other.metadata.name.as_deref() {
-                None | Some("") => errors.push(FieldError::required(
-                    "metadata.name",
-                    "name or generateName is required",
-                )),
-                Some(name @ ("." | "..")) => errors.push(FieldError::invalid(
-                    "metadata.name",
-                    format!("{name:?}"),
-                    &format!("may not be '{name}'"),
-                )),
-                Some(name) if name.contains('/') || name.contains('%') => {
-                    let bad = if name.contains('/') { "/" } else { "%" };
-                    errors.push(FieldError::invalid(
-                        "metadata.name",
-                        format!("{name:?}"),
-                        &format!("may not contain '{bad}'"),
-                    ));
-                }
-                Some(_) => {}
-            }
-            validate_labels(&other.metadata, "metadata", &mut errors);
+        Object::ServiceAccount(sa) => validate_object_meta(&sa.metadata, false, &mut errors),
+        Object::Role(r) => validate_rbac_meta(&r.metadata, &mut errors),
+        Object::ClusterRole(r) => validate_rbac_meta(&r.metadata, &mut errors),
+        Object::RoleBinding(b) => {
+            validate_rbac_meta(&b.metadata, &mut errors);
+            validate_role_ref(&b.role_ref, true, &mut errors);
+            validate_subjects(b.subjects.as_deref().unwrap_or(&[]), &mut errors);
+        }
+        Object::ClusterRoleBinding(b) => {
+            validate_rbac_meta(&b.metadata, &mut errors);
+            validate_role_ref(&b.role_ref, false, &mut errors);
+            validate_subjects(b.subjects.as_deref().unwrap_or(&[]), &mut errors);
         }
         Object::Other(other) => validate_object_meta(&other.metadata, false, &mut errors),
         Object::Pod(pod) => {
@@ -183,6 +172,85 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+/// ValidateRBACName: RBAC names only need to be valid path segments, so
+/// `system:kube-scheduler` is fine.
+fn validate_rbac_meta(meta: &ObjectMeta, errors: &mut Vec<FieldError>) {
+    match meta.name.as_deref() {
+        None | Some("") => errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        )),
+        Some(name @ ("." | "..")) => errors.push(FieldError::invalid(
+            "metadata.name",
+            format!("{name:?}"),
+            &format!("may not be '{name}'"),
+        )),
+        Some(name) if name.contains('/') || name.contains('%') => {
+            let bad = if name.contains('/') { "/" } else { "%" };
+            errors.push(FieldError::invalid(
+                "metadata.name",
+                format!("{name:?}"),
+                &format!("may not contain '{bad}'"),
+            ));
+        }
+        Some(_) => {}
+    }
+    validate_labels(meta, "metadata", errors);
+}
+
+fn validate_role_ref(
+    role_ref: &k8s_openapi::api::rbac::v1::RoleRef,
+    namespaced: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    let allowed: &[&str] = if namespaced {
+        &["Role", "ClusterRole"]
+    } else {
+        &["ClusterRole"]
+    };
+    if !allowed.contains(&role_ref.kind.as_str()) {
+        let supported: Vec<String> = allowed.iter().map(|k| format!("{k:?}")).collect();
+        errors.push(FieldError {
+            field: "roleRef.kind".into(),
+            detail: format!(
+                "Unsupported value: {:?}: supported values: {}",
+                role_ref.kind,
+                supported.join(", ")
+            ),
+        });
+    }
+    if role_ref.api_group != "rbac.authorization.k8s.io" {
+        errors.push(FieldError {
+            field: "roleRef.apiGroup".into(),
+            detail: format!(
+                "Unsupported value: {:?}: supported values: \"rbac.authorization.k8s.io\"",
+                role_ref.api_group
+            ),
+        });
+    }
+    if role_ref.name.is_empty() {
+        errors.push(FieldError::required("roleRef.name", ""));
+    }
+}
+
+fn validate_subjects(
+    subjects: &[k8s_openapi::api::rbac::v1::Subject],
+    errors: &mut Vec<FieldError>,
+) {
+    for (i, subject) in subjects.iter().enumerate() {
+        if subject.name.is_empty() {
+            errors.push(FieldError::required(format!("subjects[{i}].name"), ""));
+        }
+        match subject.kind.as_str() {
+            "ServiceAccount" | "User" | "Group" => {}
+            other => errors.push(FieldError {
+                field: format!("subjects[{i}].kind"),
+                detail: format!("Unsupported value: {other:?}: supported values: \"ServiceAccount\", \"User\", \"Group\""),
+            }),
+        }
+    }
 }
 
 fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {

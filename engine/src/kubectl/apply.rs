@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::decode::{decode, DecodeError};
 use crate::apiserver::defaults::apply_defaults;
 use crate::apiserver::{ApiError, ApiServer};
@@ -26,6 +27,7 @@ pub struct Applied {
 /// applied, as with kubectl; the first failure is returned with its position.
 pub fn apply(
     api: &mut ApiServer,
+    user: &UserInfo,
     now: SimTime,
     source: &str,
     text: &str,
@@ -48,7 +50,7 @@ pub fn apply(
     let mut applied = Vec::new();
     let mut errors = Vec::new();
     for document in &documents {
-        match apply_document(api, now, source, document) {
+        match apply_document(api, user, now, source, document) {
             Ok(a) => applied.push(a),
             Err(e) => errors.push(e),
         }
@@ -64,7 +66,7 @@ fn positioned(
 ) -> ManifestError {
     let (line, column) = match field {
         Some(f) => document.positions.nearest(f),
-        None => document.positions.start,
+        None => document.positions.nearest(""),
     };
     ManifestError {
         source: source.to_string(),
@@ -76,6 +78,7 @@ fn positioned(
 
 fn apply_document(
     api: &mut ApiServer,
+    user: &UserInfo,
     now: SimTime,
     source: &str,
     document: &Document,
@@ -144,8 +147,38 @@ fn apply_document(
             err.kubectl_apply_message(verb, source),
         )
     };
+    // kubectl reads the live object first, then creates or patches it.
+    let attrs = |verb: &str, name: Option<&str>| {
+        Attributes::new(
+            verb,
+            info.group,
+            info.plural,
+            object_ref.namespace.as_deref(),
+            name,
+        )
+    };
+    if let Err(denied) = api.authorize(user, &attrs("get", Some(&object_ref.name))) {
+        let version = info
+            .api_version
+            .rsplit('/')
+            .next()
+            .unwrap_or(info.api_version);
+        let message = format!(
+            "Error from server (Forbidden): error when retrieving current configuration of:\nResource: \"{}/{version}, Resource={}\", GroupVersionKind: \"{}/{version}, Kind={}\"\nName: \"{}\", Namespace: \"{}\"\nfrom server for: \"{source}\": {}",
+            info.group,
+            info.plural,
+            info.group,
+            info.kind,
+            object_ref.name,
+            object_ref.namespace.as_deref().unwrap_or(""),
+            denied.message
+        );
+        return Err(positioned(source, document, None, message));
+    }
     match api.get(&object_ref).cloned() {
         None => {
+            api.authorize(user, &attrs("create", None))
+                .map_err(|e| api_error("creating", e))?;
             if object.meta().name.as_deref().is_none_or(str::is_empty) {
                 return Err(positioned(
                     source,
@@ -173,6 +206,8 @@ fn apply_document(
                     warning: None,
                 });
             }
+            api.authorize(user, &attrs("patch", Some(&object_ref.name)))
+                .map_err(|e| api_error("applying patch to", e))?;
             api.update(merged)
                 .map_err(|e| api_error("applying patch to", e))?;
             Ok(Applied {

@@ -2,9 +2,11 @@
 //! subcommands, flags, output and error wording.
 
 pub mod apply;
+pub mod auth;
 pub mod printers;
 pub mod table;
 
+use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::ApiError;
 use crate::files::FileSource;
 use crate::labels::Selector;
@@ -13,7 +15,7 @@ use crate::sim::Simulation;
 use crate::view::CommandOutput;
 
 /// Flags shared by the subcommands.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Flags {
     namespace: Option<String>,
     all_namespaces: bool,
@@ -22,6 +24,8 @@ struct Flags {
     files: Vec<String>,
     show_labels: bool,
     positional: Vec<String>,
+    /// Several resource types were asked for: names print as `kind/name`.
+    with_kind: bool,
 }
 
 fn parse_flags(args: &[String]) -> Result<Flags, String> {
@@ -73,21 +77,10 @@ fn fail(message: impl Into<String>) -> CommandOutput {
 pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> CommandOutput {
     // Global flags may come before the subcommand.
     let mut args: Vec<String> = args.to_vec();
-    let mut as_user: Option<String> = None;
-    if let Some(pos) = args
-        .iter()
-        .position(|a| a == "--as" || a.starts_with("--as="))
-    {
-        let arg = args.remove(pos);
-        as_user = match arg.split_once('=') {
-            Some((_, v)) => Some(v.to_string()),
-            None if pos < args.len() => Some(args.remove(pos)),
-            None => return fail("error: flag needs an argument: --as"),
-        };
-    }
-    if as_user.is_some() {
-        return fail("error: kubeplay does not simulate users and RBAC yet; every command runs as the cluster admin");
-    }
+    let user = match auth::take_identity(&mut args) {
+        Ok(u) => u,
+        Err(e) => return fail(e),
+    };
     let Some(subcommand) = args.first().cloned() else {
         return fail("error: you must specify a subcommand, such as get, apply or delete");
     };
@@ -96,16 +89,22 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         Err(e) => return fail(e),
     };
     match subcommand.as_str() {
-        "apply" => apply(sim, &flags, files),
-        "get" => get(sim, &flags),
-        "delete" => delete(sim, &flags, files),
+        "apply" => apply(sim, &flags, files, &user),
+        "get" => get(sim, &flags, &user),
+        "delete" => delete(sim, &flags, files, &user),
+        "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, delete"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, delete, auth"
         )),
     }
 }
 
-fn apply(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> CommandOutput {
+fn apply(
+    sim: &mut Simulation,
+    flags: &Flags,
+    files: &dyn FileSource,
+    user: &UserInfo,
+) -> CommandOutput {
     if flags.files.is_empty() {
         return fail("error: must specify one of -f and -k");
     }
@@ -118,7 +117,7 @@ fn apply(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> Command
             Ok(t) => t,
             Err(e) => return fail(e),
         };
-        let report = sim.apply_yaml_report(path, &text);
+        let report = sim.apply_yaml_as(user, path, &text);
         report
             .applied
             .iter()
@@ -136,7 +135,51 @@ fn resolve_kind(arg: &str) -> Result<Kind, String> {
         .ok_or_else(|| format!("error: the server doesn't have a resource type \"{arg}\""))
 }
 
-fn get(sim: &Simulation, flags: &Flags) -> CommandOutput {
+/// `kubectl get pods,deployments`: one table per type, separated by a blank line.
+fn get_many(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
+    let types: Vec<String> = flags.positional[0]
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut out = CommandOutput {
+        success: true,
+        ..CommandOutput::default()
+    };
+    let mut tables = Vec::new();
+    for t in types {
+        let mut one = Flags {
+            positional: vec![t],
+            with_kind: true,
+            ..flags.clone()
+        };
+        one.positional
+            .extend(flags.positional.iter().skip(1).cloned());
+        let result = get(sim, &one, user);
+        out.success &= result.success;
+        if !result.stdout.is_empty() {
+            tables.push(result.stdout);
+        }
+        if !result.stderr.starts_with("No resources found") {
+            out.stderr.push_str(&result.stderr);
+        }
+    }
+    out.stdout = tables.join("\n");
+    if out.stdout.is_empty() && out.stderr.is_empty() {
+        let ns = flags.namespace.clone().unwrap_or_else(|| "default".into());
+        out.stderr = if flags.all_namespaces {
+            "No resources found\n".into()
+        } else {
+            format!("No resources found in {ns} namespace.\n")
+        };
+    }
+    out
+}
+
+fn get(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
+    if flags.positional.first().is_some_and(|r| r.contains(',')) {
+        return get_many(sim, flags, user);
+    }
     let Some(resource) = flags.positional.first() else {
         return fail("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.");
     };
@@ -169,6 +212,10 @@ fn get(sim: &Simulation, flags: &Flags) -> CommandOutput {
     let mut objects: Vec<&Object> = Vec::new();
     let mut errors = Vec::new();
     if names.is_empty() {
+        let attrs = Attributes::new("list", info.group, info.plural, list_namespace, None);
+        if let Err(denied) = sim.api().authorize(user, &attrs) {
+            return fail(denied.kubectl_message());
+        }
         objects = sim
             .api()
             .list(kind, list_namespace)
@@ -181,6 +228,11 @@ fn get(sim: &Simulation, flags: &Flags) -> CommandOutput {
     } else {
         for name in &names {
             let ns = info.namespaced.then_some(namespace.as_str());
+            let attrs = Attributes::new("get", info.group, info.plural, ns, Some(name));
+            if let Err(denied) = sim.api().authorize(user, &attrs) {
+                errors.push(denied.kubectl_message());
+                continue;
+            }
             match sim.object(&ObjectRef::new(kind, ns, name)) {
                 Some(o) => objects.push(o),
                 None => errors
@@ -225,6 +277,13 @@ fn get(sim: &Simulation, flags: &Flags) -> CommandOutput {
                 return out;
             }
             let (mut header, mut rows) = printers::table(kind, &objects, output == "wide", sim.now());
+            if flags.with_kind && kind != Kind::Event {
+                for row in rows.iter_mut() {
+                    if let Some(name) = row.first_mut() {
+                        *name = format!("{}/{name}", info.qualified_singular());
+                    }
+                }
+            }
             if flags.all_namespaces && info.namespaced {
                 header.insert(0, "NAMESPACE");
                 for (row, o) in rows.iter_mut().zip(&objects) {
@@ -259,7 +318,12 @@ pub fn to_json(value: &serde_json::Value) -> String {
     text
 }
 
-fn delete(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> CommandOutput {
+fn delete(
+    sim: &mut Simulation,
+    flags: &Flags,
+    files: &dyn FileSource,
+    user: &UserInfo,
+) -> CommandOutput {
     let namespace = flags
         .namespace
         .clone()
@@ -326,6 +390,20 @@ fn delete(sim: &mut Simulation, flags: &Flags, files: &dyn FileSource) -> Comman
         ..CommandOutput::default()
     };
     for target in targets {
+        let info = target.kind.info();
+        let attrs = Attributes::new(
+            "delete",
+            info.group,
+            info.plural,
+            target.namespace.as_deref(),
+            Some(&target.name),
+        );
+        if let Err(denied) = sim.api().authorize(user, &attrs) {
+            out.stderr
+                .push_str(&format!("{}\n", denied.kubectl_message()));
+            out.success = false;
+            continue;
+        }
         match sim.delete(&target) {
             Ok(()) => out.stdout.push_str(&format!(
                 "{} \"{}\" deleted\n",

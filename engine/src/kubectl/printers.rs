@@ -38,11 +38,17 @@ pub fn table(
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
         Kind::Lease => vec!["NAME", "HOLDER", "AGE"],
         Kind::Other(_) => vec!["NAME", "AGE"],
+        Kind::ServiceAccount => vec!["NAME", "SECRETS", "AGE"],
+        Kind::Role | Kind::ClusterRole => vec!["NAME", "CREATED AT"],
+        Kind::RoleBinding | Kind::ClusterRoleBinding => vec!["NAME", "ROLE", "AGE"],
     };
     if wide {
         header.extend(match kind {
             Kind::Pod => vec!["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
             Kind::Deployment | Kind::ReplicaSet => vec!["CONTAINERS", "IMAGES", "SELECTOR"],
+            Kind::RoleBinding | Kind::ClusterRoleBinding => {
+                vec!["USERS", "GROUPS", "SERVICEACCOUNTS"]
+            }
             Kind::Node => vec![
                 "INTERNAL-IP",
                 "EXTERNAL-IP",
@@ -62,6 +68,21 @@ pub fn table(
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
+            Object::ServiceAccount(sa) => vec![
+                sa.metadata.name_str().to_string(),
+                sa.secrets.as_ref().map_or(0, Vec::len).to_string(),
+                age(&sa.metadata, now),
+            ],
+            Object::Role(r) => vec![r.metadata.name_str().to_string(), created_at(&r.metadata)],
+            Object::ClusterRole(r) => {
+                vec![r.metadata.name_str().to_string(), created_at(&r.metadata)]
+            }
+            Object::RoleBinding(b) => {
+                binding_row(&b.metadata, &b.role_ref, b.subjects.as_deref(), wide, now)
+            }
+            Object::ClusterRoleBinding(b) => {
+                binding_row(&b.metadata, &b.role_ref, b.subjects.as_deref(), wide, now)
+            }
             Object::Other(o) => vec![o.metadata.name_str().to_string(), age(&o.metadata, now)],
             Object::Lease(l) => vec![
                 l.metadata.name_str().to_string(),
@@ -74,6 +95,45 @@ pub fn table(
         })
         .collect();
     (header, rows)
+}
+
+/// `2026-01-01T00:00:00Z`, as the CREATED AT column prints it.
+fn created_at(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.creation_timestamp
+        .as_ref()
+        .map(|t| t.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "<unknown>".into())
+}
+
+/// printRoleBinding / printClusterRoleBinding.
+fn binding_row(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    role_ref: &k8s_openapi::api::rbac::v1::RoleRef,
+    subjects: Option<&[k8s_openapi::api::rbac::v1::Subject]>,
+    wide: bool,
+    now: SimTime,
+) -> Vec<String> {
+    let mut row = vec![
+        meta.name_str().to_string(),
+        format!("{}/{}", role_ref.kind, role_ref.name),
+        age(meta, now),
+    ];
+    if wide {
+        let subjects = subjects.unwrap_or(&[]);
+        let of = |kind: &str| {
+            subjects
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| match (&s.namespace, kind) {
+                    (Some(ns), "ServiceAccount") => format!("{ns}/{}", s.name),
+                    _ => s.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        row.extend([of("User"), of("Group"), of("ServiceAccount")]);
+    }
+    row
 }
 
 /// The STATUS column of `kubectl get pods` (printPod).

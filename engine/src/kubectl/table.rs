@@ -2,10 +2,18 @@
 //! (cli-runtime/pkg/printers/tabwriter.go).
 
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
-    let columns = header.len();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let columns = rows
+        .iter()
+        .map(Vec::len)
+        .chain(std::iter::once(header.len()))
+        .max()
+        .unwrap_or(0);
+    let mut widths: Vec<usize> = vec![0; columns];
+    for (i, h) in header.iter().enumerate() {
+        widths[i] = h.chars().count();
+    }
     for row in rows {
-        for (i, cell) in row.iter().enumerate().take(columns) {
+        for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
