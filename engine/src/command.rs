@@ -117,6 +117,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 Err(e) => fail(format!("error: {e}")),
             }
         }
+        Some("etcd") => crate::etcdctl::run(sim, &args[1..]),
         Some("log") => {
             let count: usize = match args.get(1).map(|n| n.parse()) {
                 None => 20,
@@ -131,7 +132,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 .collect())
         }
         Some(other) => fail(format!(
-            "error: unknown sim command \"{other}\" (known: step, advance, log)"
+            "error: unknown sim command \"{other}\" (known: step, advance, log, etcd)"
         )),
         None => fail("error: sim needs a command: step, advance DURATION or log [N]".into()),
     }

@@ -56,8 +56,17 @@ impl Simulation {
 
     /// Deletes an object as `kubectl delete` does.
     pub fn delete(&mut self, target: &ObjectRef) -> Result<(), crate::apiserver::ApiError> {
+        self.delete_with(target, crate::apiserver::DeleteOptions::default())
+    }
+
+    /// Deletes with a grace period and a propagation policy (`--cascade`).
+    pub fn delete_with(
+        &mut self,
+        target: &ObjectRef,
+        options: crate::apiserver::DeleteOptions,
+    ) -> Result<(), crate::apiserver::ApiError> {
         let now = self.now();
-        self.api.delete(now, target, None)?;
+        self.api.delete_with(now, target, options)?;
         self.after_user_change(format!(
             "kubectl delete {} {}",
             target.kind.info().singular,

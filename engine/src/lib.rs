@@ -7,6 +7,7 @@
 pub mod apiserver;
 pub mod command;
 pub mod controllers;
+pub mod etcdctl;
 pub mod events;
 pub mod files;
 pub mod known_kinds;

@@ -101,6 +101,18 @@ impl ApiServer {
         if let Object::Pod(pod) = &object {
             admit_priority(pod)?;
         }
+        if let Object::Namespace(ns) = &mut object {
+            // The namespace strategy's PrepareForCreate: the namespace
+            // controller's finalizer, and phase Active.
+            let spec = ns.spec.get_or_insert_with(Default::default);
+            if spec.finalizers.as_ref().is_none_or(|f| f.is_empty()) {
+                spec.finalizers = Some(vec!["kubernetes".to_string()]);
+            }
+            ns.status = Some(k8s_openapi::api::core::v1::NamespaceStatus {
+                phase: Some("Active".into()),
+                conditions: None,
+            });
+        }
         defaults::apply_defaults(&mut object);
         let errors = validation::validate(&object);
         if !errors.is_empty() {
@@ -176,7 +188,8 @@ impl ApiServer {
         }
         let old = current.object.clone();
         defaults::apply_defaults(&mut object);
-        let errors = validation::validate(&object);
+        let mut errors = validation::validate(&object);
+        errors.extend(validation::validate_update(&old, &object));
         if !errors.is_empty() {
             return Err(errors::invalid(info.kind, &object_ref.name, &errors));
         }
@@ -194,22 +207,53 @@ impl ApiServer {
                 Some(g) if spec_changed => Some(g + 1),
                 g => g,
             };
-            meta.resource_version = Some(self.store.next_revision().to_string());
+            meta.resource_version = old_meta.resource_version.clone();
         }
         if old == object {
+            // Nothing changed: no write, no new revision, no watch event.
             return Ok(object);
         }
+        if ready_to_remove(&object) {
+            // The last finalizer of a deleting object is gone.
+            let revision = self.store.delete(&object_ref.key()).unwrap_or_default();
+            self.writes.push(WriteRecord {
+                verb: "delete".into(),
+                key: object_ref.key(),
+                revision,
+            });
+            return Ok(object);
+        }
+        object.meta_mut().resource_version = Some(self.store.next_revision().to_string());
         self.put(object.clone(), "update");
         Ok(object)
     }
 
-    /// Deletes an object. A pod on a node is deleted gracefully: it gets a
-    /// deletionTimestamp and its kubelet removes it once its containers stop.
+    /// Deletes an object in the background (dependents are collected afterwards).
     pub fn delete(
         &mut self,
         now: SimTime,
         object_ref: &ObjectRef,
         grace_seconds: Option<i64>,
+    ) -> Result<Object, ApiError> {
+        self.delete_with(
+            now,
+            object_ref,
+            DeleteOptions {
+                grace_seconds,
+                propagation: Propagation::Background,
+            },
+        )
+    }
+
+    /// Deletes an object. A pod on a node is deleted gracefully: it gets a
+    /// deletionTimestamp and its kubelet removes it once its containers stop.
+    /// An object with finalizers, or a namespace, stays (with its
+    /// deletionTimestamp) until its finalizers are done.
+    pub fn delete_with(
+        &mut self,
+        now: SimTime,
+        object_ref: &ObjectRef,
+        options: DeleteOptions,
     ) -> Result<Object, ApiError> {
         let info = object_ref.kind.info();
         let Some(entry) = self.store.get(&object_ref.key()) else {
@@ -219,37 +263,87 @@ impl ApiServer {
             ));
         };
         let mut object = entry.object.clone();
-        if let Object::Pod(pod) = &mut object {
-            let on_node = pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.node_name.as_ref())
-                .is_some();
-            let default_grace = pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.termination_grace_period_seconds)
-                .unwrap_or(30);
-            let grace = grace_seconds.unwrap_or(default_grace);
-            if on_node && grace > 0 {
-                if pod.metadata.deletion_timestamp.is_none() {
+        if object_ref.kind == Kind::Namespace
+            && IMMORTAL_NAMESPACES.contains(&object_ref.name.as_str())
+        {
+            return Err(ApiError::new(
+                StatusReason::Forbidden,
+                format!(
+                    "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+                    object_ref.name
+                ),
+            ));
+        }
+        let finalizer = match options.propagation {
+            Propagation::Foreground => Some(FOREGROUND_DELETION),
+            Propagation::Orphan => Some(ORPHAN),
+            Propagation::Background => None,
+        };
+        let was_deleting = object.meta().deletion_timestamp.is_some();
+        {
+            let meta = object.meta_mut();
+            if let Some(f) = finalizer {
+                let list = meta.finalizers.get_or_insert_with(Vec::new);
+                if !list.iter().any(|x| x == f) {
+                    list.push(f.to_string());
+                }
+            }
+            if meta.deletion_timestamp.is_none() {
+                meta.deletion_timestamp = Some(now.to_k8s());
+                meta.deletion_grace_period_seconds = Some(0);
+            }
+        }
+        match &mut object {
+            Object::Pod(pod) => {
+                let on_node = pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_ref())
+                    .is_some();
+                let default_grace = pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds)
+                    .unwrap_or(30);
+                let grace = if on_node {
+                    options.grace_seconds.unwrap_or(default_grace).max(0)
+                } else {
+                    0
+                };
+                // A graceful deletion already under way only ever gets shorter.
+                let current = if was_deleting {
+                    pod.metadata.deletion_grace_period_seconds.unwrap_or(grace)
+                } else {
+                    grace
+                };
+                let grace = grace.min(current);
+                pod.metadata.deletion_grace_period_seconds = Some(grace);
+                if !was_deleting || grace == 0 {
                     pod.metadata.deletion_timestamp = Some(
                         now.plus(crate::time::SimDuration::from_secs(grace as u64))
                             .to_k8s(),
                     );
-                    pod.metadata.deletion_grace_period_seconds = Some(grace);
-                    pod.metadata.resource_version = Some(self.store.next_revision().to_string());
-                    self.put(object.clone(), "delete");
                 }
-                return Ok(object);
             }
+            Object::Namespace(ns) => {
+                let status = ns.status.get_or_insert_with(Default::default);
+                status.phase = Some("Terminating".into());
+            }
+            _ => {}
         }
-        let revision = self.store.delete(&object_ref.key()).unwrap_or_default();
-        self.writes.push(WriteRecord {
-            verb: "delete".into(),
-            key: object_ref.key(),
-            revision,
-        });
+        if ready_to_remove(&object) {
+            let revision = self.store.delete(&object_ref.key()).unwrap_or_default();
+            self.writes.push(WriteRecord {
+                verb: "delete".into(),
+                key: object_ref.key(),
+                revision,
+            });
+            return Ok(object);
+        }
+        if self.store.get(&object_ref.key()).map(|e| &e.object) != Some(&object) {
+            object.meta_mut().resource_version = Some(self.store.next_revision().to_string());
+            self.put(object.clone(), "delete");
+        }
         Ok(object)
     }
 
@@ -320,6 +414,49 @@ fn spec_json(object: &Object) -> serde_json::Value {
         .get_mut("spec")
         .map(std::mem::take)
         .unwrap_or_default()
+}
+
+/// Namespaces the API server refuses to delete.
+const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
+/// The garbage collector's finalizers for foreground and orphan deletion.
+pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
+pub const ORPHAN: &str = "orphan";
+
+/// How a deletion treats the object's dependents (metav1.DeletionPropagation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// Delete the owner now; the garbage collector deletes dependents afterwards.
+    #[default]
+    Background,
+    /// Delete dependents first; the owner waits with the foregroundDeletion finalizer.
+    Foreground,
+    /// Keep the dependents, removing their ownerReferences.
+    Orphan,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    pub grace_seconds: Option<i64>,
+    pub propagation: Propagation,
+}
+
+/// A deleting object leaves the store when its finalizers are done, and, for
+/// a pod, when its grace period is over (the kubelet deletes with grace 0).
+fn ready_to_remove(object: &Object) -> bool {
+    let meta = object.meta();
+    if meta.deletion_timestamp.is_none() || meta.finalizers.as_ref().is_some_and(|f| !f.is_empty())
+    {
+        return false;
+    }
+    match object {
+        Object::Pod(_) => meta.deletion_grace_period_seconds.unwrap_or(0) == 0,
+        Object::Namespace(ns) => ns
+            .spec
+            .as_ref()
+            .and_then(|s| s.finalizers.as_ref())
+            .is_none_or(|f| f.is_empty()),
+        _ => true,
+    }
 }
 
 /// Sets a pod condition, keeping its lastTransitionTime when the status does not change.

@@ -409,3 +409,179 @@ mod tests {
         assert!(!is_label_value("a b"));
     }
 }
+
+/// The rules for changing an existing object (ValidateDeploymentUpdate,
+/// ValidateReplicaSetUpdate, ValidatePodUpdate): what may not change.
+pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match (old, new) {
+        (Object::Deployment(o), Object::Deployment(n)) => {
+            let (os, ns) = (
+                o.spec.as_ref().map(|s| &s.selector),
+                n.spec.as_ref().map(|s| &s.selector),
+            );
+            if os != ns {
+                errors.push(immutable_selector(ns));
+            }
+        }
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
+            let (os, ns) = (
+                o.spec.as_ref().map(|s| &s.selector),
+                n.spec.as_ref().map(|s| &s.selector),
+            );
+            if os != ns {
+                errors.push(immutable_selector(ns));
+            }
+        }
+        (Object::Pod(o), Object::Pod(n)) => {
+            if let Some(error) = pod_spec_update_error(o.spec.as_ref(), n.spec.as_ref()) {
+                errors.push(error);
+            }
+        }
+        _ => {}
+    }
+    errors
+}
+
+fn go_selector(
+    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+) -> String {
+    let labels = selector.and_then(|s| s.match_labels.clone());
+    let match_labels = match labels {
+        Some(l) => go_map_literal(&l),
+        None => "map[string]string(nil)".to_string(),
+    };
+    let expressions = match selector.and_then(|s| s.match_expressions.as_ref()) {
+        Some(e) if !e.is_empty() => format!(
+            "[]v1.LabelSelectorRequirement{{...{} requirement(s)}}",
+            e.len()
+        ),
+        _ => "[]v1.LabelSelectorRequirement(nil)".to_string(),
+    };
+    format!("v1.LabelSelector{{MatchLabels:{match_labels}, MatchExpressions:{expressions}}}")
+}
+
+fn immutable_selector(
+    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+) -> FieldError {
+    FieldError::invalid("spec.selector", go_selector(selector), "field is immutable")
+}
+
+/// ValidatePodUpdate: only images, activeDeadlineSeconds, added tolerations
+/// and a newly set nodeName may change in a pod's spec.
+fn pod_spec_update_error(old: Option<&PodSpec>, new: Option<&PodSpec>) -> Option<FieldError> {
+    let (Some(old), Some(new)) = (old, new) else {
+        return None;
+    };
+    let mut allowed = old.clone();
+    for (a, n) in allowed.containers.iter_mut().zip(&new.containers) {
+        a.image = n.image.clone();
+    }
+    for (a, n) in allowed
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .zip(new.init_containers.iter().flatten())
+    {
+        a.image = n.image.clone();
+    }
+    allowed.active_deadline_seconds = new.active_deadline_seconds;
+    let old_tolerations = old.tolerations.clone().unwrap_or_default();
+    let new_tolerations = new.tolerations.clone().unwrap_or_default();
+    if old_tolerations.iter().all(|t| new_tolerations.contains(t)) {
+        allowed.tolerations = new.tolerations.clone();
+    }
+    if allowed.node_name.is_none() {
+        allowed.node_name = new.node_name.clone();
+    }
+    if new.scheduling_gates.as_ref().is_none_or(|g| g.is_empty()) {
+        allowed.scheduling_gates = new.scheduling_gates.clone();
+    }
+    if &allowed == new {
+        return None;
+    }
+    let changed = changed_fields(
+        &serde_json::to_value(&allowed).unwrap_or_default(),
+        &serde_json::to_value(new).unwrap_or_default(),
+        "spec",
+    );
+    Some(FieldError::forbidden(
+        "spec",
+        &format!(
+            "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)\n  changed: {}",
+            changed.join(", ")
+        ),
+    ))
+}
+
+/// The paths where two JSON values differ, for a readable summary.
+fn changed_fields(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Vec<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter()
+                .flat_map(|k| {
+                    changed_fields(
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        &format!("{path}.{k}"),
+                    )
+                })
+                .collect()
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .flat_map(|(i, (p, q))| changed_fields(p, q, &format!("{path}[{i}]")))
+            .collect(),
+        _ if a == b => Vec::new(),
+        _ => vec![path.to_string()],
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{Container, Pod};
+
+    fn pod(image: &str, port: Option<i32>) -> Object {
+        Object::Pod(Pod {
+            spec: Some(PodSpec {
+                containers: vec![Container {
+                    name: "c".into(),
+                    image: Some(image.into()),
+                    ports: port.map(|p| {
+                        vec![k8s_openapi::api::core::v1::ContainerPort {
+                            container_port: p,
+                            ..Default::default()
+                        }]
+                    }),
+                    ..Container::default()
+                }],
+                ..PodSpec::default()
+            }),
+            ..Pod::default()
+        })
+    }
+
+    #[test]
+    fn pods_may_change_images_only() {
+        assert!(validate_update(&pod("nginx:1.25", None), &pod("nginx:1.27", None)).is_empty());
+        let errors = validate_update(&pod("nginx", None), &pod("nginx", Some(80)));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .detail
+                .starts_with("Forbidden: pod updates may not change fields other than"),
+            "{}",
+            errors[0].detail
+        );
+        assert!(
+            errors[0].detail.contains("spec.containers[0].ports"),
+            "{}",
+            errors[0].detail
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod deployment;
 pub mod garbage_collector;
+pub mod namespace;
 pub mod replicaset;
 
 use crate::apiserver::ApiServer;
@@ -63,5 +64,6 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::DeploymentController),
         Box::new(replicaset::ReplicaSetController),
         Box::new(garbage_collector::GarbageCollector),
+        Box::new(namespace::NamespaceController),
     ]
 }

@@ -7,7 +7,7 @@ pub mod printers;
 pub mod table;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
-use crate::apiserver::ApiError;
+use crate::apiserver::{ApiError, DeleteOptions, Propagation};
 use crate::files::FileSource;
 use crate::labels::Selector;
 use crate::objects::{Kind, Object, ObjectRef};
@@ -23,6 +23,8 @@ struct Flags {
     selector: Option<String>,
     files: Vec<String>,
     show_labels: bool,
+    cascade: Option<Propagation>,
+    grace_period: Option<i64>,
     positional: Vec<String>,
     /// Several resource types were asked for: names print as `kind/name`.
     with_kind: bool,
@@ -51,6 +53,19 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
             "-l" | "--selector" => flags.selector = Some(take(&mut i)?),
             "-f" | "--filename" => flags.files.push(take(&mut i)?),
             "--show-labels" => flags.show_labels = true,
+            "--cascade" => {
+                flags.cascade = Some(match take(&mut i)?.as_str() {
+                    "background" | "true" => Propagation::Background,
+                    "foreground" => Propagation::Foreground,
+                    "orphan" | "false" => Propagation::Orphan,
+                    other => return Err(format!("error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"")),
+                })
+            }
+            "--grace-period" => {
+                let value = take(&mut i)?;
+                flags.grace_period = Some(value.parse().map_err(|_| format!("error: invalid argument \"{value}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"))?);
+            }
+            "--now" => flags.grace_period = Some(1),
             other if other.starts_with('-') && other.len() > 1 => {
                 return Err(format!("error: unknown flag: {other}"));
             }
@@ -404,7 +419,11 @@ fn delete(
             out.success = false;
             continue;
         }
-        match sim.delete(&target) {
+        let options = DeleteOptions {
+            grace_seconds: flags.grace_period.filter(|g| *g >= 0),
+            propagation: flags.cascade.unwrap_or_default(),
+        };
+        match sim.delete_with(&target, options) {
             Ok(()) => out.stdout.push_str(&format!(
                 "{} \"{}\" deleted\n",
                 target.kind.info().qualified_singular(),
