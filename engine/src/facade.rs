@@ -75,6 +75,17 @@ impl Simulation {
         Ok(())
     }
 
+    /// Writes an object the learner changed (through kubectl) and lets the cluster see it.
+    pub fn user_update(
+        &mut self,
+        object: crate::objects::Object,
+        summary: String,
+    ) -> Result<(), crate::apiserver::ApiError> {
+        self.api.update(object)?;
+        self.after_user_change(summary);
+        Ok(())
+    }
+
     /// Runs one line of the command language.
     pub fn run_command(&mut self, line: &str, files: &dyn FileSource) -> CommandOutput {
         crate::command::execute(self, line, files)

@@ -3,8 +3,15 @@
 
 pub mod apply;
 pub mod auth;
+pub mod cordon;
+pub mod describe;
+pub mod drain;
+pub mod label;
+pub mod nodes;
 pub mod printers;
+pub mod rollout;
 pub mod table;
+pub mod taint;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::{ApiError, DeleteOptions, Propagation};
@@ -24,6 +31,9 @@ struct Flags {
     files: Vec<String>,
     show_labels: bool,
     cascade: Option<Propagation>,
+    replicas: Option<i32>,
+    /// `--to-revision` for rollout undo, `--revision` for rollout history.
+    revision: Option<i64>,
     grace_period: Option<i64>,
     positional: Vec<String>,
     /// Several resource types were asked for: names print as `kind/name`.
@@ -66,6 +76,14 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
                 flags.grace_period = Some(value.parse().map_err(|_| format!("error: invalid argument \"{value}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"))?);
             }
             "--now" => flags.grace_period = Some(1),
+            "--replicas" => {
+                let value = take(&mut i)?;
+                flags.replicas = Some(value.parse().map_err(|_| format!("error: invalid argument \"{value}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"))?);
+            }
+            "--to-revision" | "--revision" => {
+                let value = take(&mut i)?;
+                flags.revision = Some(value.parse().map_err(|_| format!("error: invalid argument \"{value}\" for \"{name}\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"))?);
+            }
             other if other.starts_with('-') && other.len() > 1 => {
                 return Err(format!("error: unknown flag: {other}"));
             }
@@ -99,6 +117,15 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
     let Some(subcommand) = args.first().cloned() else {
         return fail("error: you must specify a subcommand, such as get, apply or delete");
     };
+    // The node commands and label parse their own flags.
+    match subcommand.as_str() {
+        "cordon" => return cordon::run(sim, &args[1..], &user, true),
+        "uncordon" => return cordon::run(sim, &args[1..], &user, false),
+        "drain" => return drain::run(sim, &args[1..], &user),
+        "taint" => return taint::run(sim, &args[1..], &user),
+        "label" => return label::run(sim, &args[1..], &user),
+        _ => {}
+    }
     let flags = match parse_flags(&args[1..]) {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -107,9 +134,13 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "apply" => apply(sim, &flags, files, &user),
         "get" => get(sim, &flags, &user),
         "delete" => delete(sim, &flags, files, &user),
+        "describe" => describe::run(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
+        "rollout" => rollout::rollout(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.revision),
+        "scale" => rollout::scale(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.replicas),
+        "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, delete, auth"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, describe, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }

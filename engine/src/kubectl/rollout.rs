@@ -1,0 +1,485 @@
+//! `kubectl rollout status|history|undo|pause|resume|restart`, `kubectl
+//! scale` and `kubectl set image`, worded as kubectl words them
+//! (staging/src/k8s.io/kubectl/pkg/cmd/rollout, polymorphichelpers).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+
+use crate::apiserver::auth::{Attributes, UserInfo};
+use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION_ANNOTATION};
+use crate::objects::{Kind, MetaExt, Object, ObjectRef};
+use crate::sim::Simulation;
+use crate::time::SimDuration;
+use crate::view::CommandOutput;
+
+const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+/// How long `rollout status` waits (in virtual time) before giving up.
+const STATUS_TIMEOUT: SimDuration = SimDuration::from_secs(600);
+
+fn fail(message: impl Into<String>) -> CommandOutput {
+    CommandOutput {
+        stdout: String::new(),
+        stderr: format!("{}\n", message.into()),
+        success: false,
+    }
+}
+
+fn ok(stdout: String) -> CommandOutput {
+    CommandOutput {
+        stdout,
+        stderr: String::new(),
+        success: true,
+    }
+}
+
+/// `deployment/web`, `deploy web`, `deployments.apps web` → (kind, name).
+fn target(args: &[String]) -> Result<(Kind, String), String> {
+    let Some(first) = args.first() else {
+        return Err("error: required resource not specified".into());
+    };
+    let (resource, name) = match first.split_once('/') {
+        Some((r, n)) => (r.to_string(), n.to_string()),
+        None => match args.get(1) {
+            Some(n) => (first.clone(), n.clone()),
+            None => return Err(format!("error: you must provide one or more resources by argument or filename.\nerror: \"{first}\" needs a name")),
+        },
+    };
+    let kind = Kind::from_resource_arg(&resource)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{resource}\""))?;
+    Ok((kind, name))
+}
+
+fn authorize(
+    sim: &Simulation,
+    user: &UserInfo,
+    verb: &str,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<(), String> {
+    let info = kind.info();
+    let ns = info.namespaced.then_some(namespace);
+    sim.api()
+        .authorize(
+            user,
+            &Attributes::new(verb, info.group, info.plural, ns, Some(name)),
+        )
+        .map_err(|e| e.kubectl_message())
+}
+
+fn get_deployment(sim: &Simulation, namespace: &str, name: &str) -> Result<Deployment, String> {
+    sim.api()
+        .get_typed::<Deployment>(Some(namespace), name)
+        .cloned()
+        .ok_or_else(|| format!("Error from server (NotFound): deployments.apps {name:?} not found"))
+}
+
+fn deployment_only(kind: Kind, verb: &str) -> Result<(), String> {
+    if kind == Kind::Deployment {
+        Ok(())
+    } else {
+        Err(format!(
+            "error: {verb} is not supported by kubeplay for {}s yet; it works on deployments",
+            kind.info().singular
+        ))
+    }
+}
+
+fn replica_sets_of(sim: &Simulation, d: &Deployment) -> Vec<ReplicaSet> {
+    let uid = d.metadata.uid.clone().unwrap_or_default();
+    sim.api()
+        .list_typed::<ReplicaSet>(Some(d.metadata.namespace_str()))
+        .into_iter()
+        .filter(|rs| rs.metadata.controller_owner().is_some_and(|r| r.uid == uid))
+        .cloned()
+        .collect()
+}
+
+fn revision(rs: &ReplicaSet) -> i64 {
+    rs.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION_ANNOTATION))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes a changed Deployment as the learner, and lets the cluster see it.
+fn write(sim: &mut Simulation, d: Deployment, summary: String) -> Result<(), String> {
+    let mut d = d;
+    d.metadata.resource_version = None;
+    sim.user_update(Object::Deployment(d), summary)
+        .map_err(|e| e.kubectl_message())
+}
+
+pub fn rollout(
+    sim: &mut Simulation,
+    user: &UserInfo,
+    args: &[String],
+    namespace: &str,
+    revision_flag: Option<i64>,
+) -> CommandOutput {
+    let Some(action) = args.first().map(String::as_str) else {
+        return fail("error: you must specify a rollout subcommand: status, history, undo, pause, resume or restart");
+    };
+    let (kind, name) = match target(&args[1..]) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = deployment_only(kind, &format!("rollout {action}")) {
+        return fail(e);
+    }
+    let verb = if matches!(action, "status" | "history") {
+        "get"
+    } else {
+        "patch"
+    };
+    if let Err(e) = authorize(sim, user, verb, kind, namespace, &name) {
+        return fail(e);
+    }
+    let mut d = match get_deployment(sim, namespace, &name) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let display = format!("deployment.apps/{name}");
+    match action {
+        "status" => status(sim, namespace, &name),
+        "history" => history(sim, &d, revision_flag),
+        "undo" => undo(sim, d, revision_flag.unwrap_or(0)),
+        "pause" | "resume" => {
+            let pause = action == "pause";
+            // Pauser / Resumer (polymorphichelpers/objectpauser.go, objectresumer.go).
+            if d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) == pause {
+                let why = if pause { "is already paused" } else { "is not paused" };
+                return fail(format!("error: deployments.apps {name:?} {why}"));
+            }
+            d.spec.get_or_insert_with(Default::default).paused = pause.then_some(true);
+            match write(sim, d, format!("kubectl rollout {action} deployment/{name}")) {
+                Ok(()) => ok(format!("{display} {}\n", if pause { "paused" } else { "resumed" })),
+                Err(e) => fail(e),
+            }
+        }
+        "restart" => {
+            if d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) {
+                return fail(format!("error: deployments.apps {name:?} can't restart paused deployment (run rollout resume first)"));
+            }
+            let now = sim.now().to_k8s().0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let spec = d.spec.get_or_insert_with(Default::default);
+            spec.template
+                .metadata
+                .get_or_insert_with(Default::default)
+                .annotations
+                .get_or_insert_with(BTreeMap::new)
+                .insert(RESTARTED_AT.into(), now);
+            match write(sim, d, format!("kubectl rollout restart deployment/{name}")) {
+                Ok(()) => ok(format!("{display} restarted\n")),
+                Err(e) => fail(e),
+            }
+        }
+        other => fail(format!("error: unknown rollout subcommand {other:?}: use status, history, undo, pause, resume or restart")),
+    }
+}
+
+/// DeploymentStatusViewer.Status.
+fn status_line(d: &Deployment) -> (String, bool, Option<String>) {
+    let name = d.metadata.name_str();
+    let status = d.status.clone().unwrap_or_default();
+    if d.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0) {
+        return (
+            "Waiting for deployment spec update to be observed...".into(),
+            false,
+            None,
+        );
+    }
+    let timed_out = status.conditions.iter().flatten().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if timed_out {
+        return (
+            String::new(),
+            false,
+            Some(format!(
+                "error: deployment {name:?} exceeded its progress deadline"
+            )),
+        );
+    }
+    let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let updated = status.updated_replicas.unwrap_or(0);
+    let replicas = status.replicas.unwrap_or(0);
+    let available = status.available_replicas.unwrap_or(0);
+    if updated < desired {
+        return (format!("Waiting for deployment {name:?} rollout to finish: {updated} out of {desired} new replicas have been updated..."), false, None);
+    }
+    if replicas > updated {
+        return (format!("Waiting for deployment {name:?} rollout to finish: {} old replicas are pending termination...", replicas - updated), false, None);
+    }
+    if available < updated {
+        return (format!("Waiting for deployment {name:?} rollout to finish: {available} of {updated} updated replicas are available..."), false, None);
+    }
+    (
+        format!("deployment {name:?} successfully rolled out"),
+        true,
+        None,
+    )
+}
+
+/// Watches the rollout: the simulation runs until it finishes (or times out).
+fn status(sim: &mut Simulation, namespace: &str, name: &str) -> CommandOutput {
+    let deadline = sim.now().plus(STATUS_TIMEOUT);
+    let mut out = String::new();
+    let mut last = String::new();
+    loop {
+        let Ok(d) = get_deployment(sim, namespace, name) else {
+            return CommandOutput {
+                stdout: out,
+                stderr: format!(
+                    "Error from server (NotFound): deployments.apps {name:?} not found\n"
+                ),
+                success: false,
+            };
+        };
+        let (line, done, error) = status_line(&d);
+        if let Some(error) = error {
+            return CommandOutput {
+                stdout: out,
+                stderr: format!("{error}\n"),
+                success: false,
+            };
+        }
+        if line != last {
+            out.push_str(&line);
+            out.push('\n');
+            last = line;
+        }
+        if done {
+            return ok(out);
+        }
+        match sim.next_event_time() {
+            Some(t) if t <= deadline => {
+                sim.step();
+            }
+            _ => {
+                return CommandOutput {
+                    stdout: out,
+                    stderr: "error: timed out waiting for the condition\n".into(),
+                    success: false,
+                };
+            }
+        }
+    }
+}
+
+fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> CommandOutput {
+    let mut sets = replica_sets_of(sim, d);
+    sets.sort_by_key(revision);
+    let name = d.metadata.name_str();
+    if let Some(wanted) = wanted_revision {
+        let Some(rs) = sets.iter().find(|rs| revision(rs) == wanted) else {
+            return fail("error: unable to find the specified revision");
+        };
+        let template = rs
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.clone())
+            .unwrap_or_default();
+        let yaml = serde_yaml::to_string(&template).unwrap_or_default();
+        let indented: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
+        return ok(format!(
+            "deployment.apps/{name} with revision #{wanted}\nPod Template:\n{indented}"
+        ));
+    }
+    let rows: Vec<Vec<String>> = sets
+        .iter()
+        .filter(|rs| revision(rs) > 0)
+        .map(|rs| {
+            let cause = rs
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(CHANGE_CAUSE))
+                .cloned()
+                .unwrap_or_else(|| "<none>".into());
+            vec![revision(rs).to_string(), cause]
+        })
+        .collect();
+    // kubectl's history printer uses its own tabwriter: two spaces of padding.
+    let mut text = format!("deployment.apps/{name} \n");
+    let width = rows
+        .iter()
+        .map(|r| r[0].len())
+        .max()
+        .unwrap_or(0)
+        .max("REVISION".len())
+        + 2;
+    text.push_str(&format!("{:<width$}CHANGE-CAUSE\n", "REVISION"));
+    for row in rows {
+        text.push_str(&format!("{:<width$}{}\n", row[0], row[1]));
+    }
+    text.push('\n');
+    ok(text)
+}
+
+/// Rolls the template back to a revision's (0: the one before the current).
+fn undo(sim: &mut Simulation, mut d: Deployment, to_revision: i64) -> CommandOutput {
+    let name = d.metadata.name_str().to_string();
+    let mut sets = replica_sets_of(sim, &d);
+    sets.sort_by_key(revision);
+    let current = d
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION_ANNOTATION))
+        .and_then(|r| r.parse::<i64>().ok())
+        .unwrap_or(0);
+    let target = if to_revision == 0 {
+        sets.iter()
+            .rev()
+            .find(|rs| revision(rs) != current && revision(rs) > 0)
+    } else {
+        sets.iter().find(|rs| revision(rs) == to_revision)
+    };
+    let Some(rs) = target else {
+        return if to_revision == 0 {
+            fail(format!(
+                "error: no rollout history found for deployment {name:?}"
+            ))
+        } else {
+            fail(format!(
+                "error: unable to find specified revision {to_revision} in history"
+            ))
+        };
+    };
+    let mut template = rs
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.clone())
+        .unwrap_or_default();
+    if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+        labels.remove(POD_TEMPLATE_HASH);
+    }
+    let spec = d.spec.get_or_insert_with(Default::default);
+    if spec.template == template {
+        return ok(format!("deployment.apps/{name} skipped rollback (current template already matches revision {})\n", revision(rs)));
+    }
+    spec.template = template;
+    match write(sim, d, format!("kubectl rollout undo deployment/{name}")) {
+        Ok(()) => ok(format!("deployment.apps/{name} rolled back\n")),
+        Err(e) => fail(e),
+    }
+}
+
+/// `kubectl scale deployment/web --replicas=5` (also replicasets).
+pub fn scale(
+    sim: &mut Simulation,
+    user: &UserInfo,
+    args: &[String],
+    namespace: &str,
+    replicas: Option<i32>,
+) -> CommandOutput {
+    let Some(replicas) = replicas else {
+        return fail("error: required flag(s) \"replicas\" not set");
+    };
+    let (kind, name) = match target(args) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = authorize(sim, user, "patch", kind, namespace, &name) {
+        return fail(e);
+    }
+    let info = kind.info();
+    let object_ref = ObjectRef::new(kind, Some(namespace), &name);
+    let Some(mut object) = sim.api().get(&object_ref).cloned() else {
+        return fail(format!(
+            "Error from server (NotFound): {} {name:?} not found",
+            info.qualified_plural()
+        ));
+    };
+    match &mut object {
+        Object::Deployment(d) => {
+            d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+        }
+        Object::ReplicaSet(rs) => {
+            rs.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+        }
+        _ => {
+            return fail(format!(
+                "error: {} cannot be scaled by kubeplay yet",
+                info.qualified_plural()
+            ))
+        }
+    }
+    object.meta_mut().resource_version = None;
+    match sim.user_update(
+        object,
+        format!(
+            "kubectl scale {}/{name} --replicas={replicas}",
+            info.singular
+        ),
+    ) {
+        Ok(()) => ok(format!("{}/{name} scaled\n", info.qualified_singular())),
+        Err(e) => fail(e.kubectl_message()),
+    }
+}
+
+/// `kubectl set image deployment/web nginx=nginx:1.29`.
+pub fn set_image(
+    sim: &mut Simulation,
+    user: &UserInfo,
+    args: &[String],
+    namespace: &str,
+) -> CommandOutput {
+    if args.first().map(String::as_str) != Some("image") {
+        return fail("error: kubeplay's kubectl set knows: image");
+    }
+    let rest = &args[1..];
+    let (kind, name) = match target(rest) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = deployment_only(kind, "set image") {
+        return fail(e);
+    }
+    if let Err(e) = authorize(sim, user, "patch", kind, namespace, &name) {
+        return fail(e);
+    }
+    let skip = if rest[0].contains('/') { 1 } else { 2 };
+    let pairs: Vec<(String, String)> = rest
+        .iter()
+        .skip(skip)
+        .filter_map(|p| p.split_once('='))
+        .map(|(c, i)| (c.to_string(), i.to_string()))
+        .collect();
+    if pairs.is_empty() {
+        return fail("error: at least one image update is required");
+    }
+    let mut d = match get_deployment(sim, namespace, &name) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let spec = d.spec.get_or_insert_with(Default::default);
+    let pod_spec = spec.template.spec.get_or_insert_with(Default::default);
+    for (container, image) in &pairs {
+        let mut found = false;
+        for c in pod_spec
+            .containers
+            .iter_mut()
+            .chain(pod_spec.init_containers.iter_mut().flatten())
+        {
+            if container == "*" || &c.name == container {
+                c.image = Some(image.clone());
+                found = true;
+            }
+        }
+        if !found {
+            return fail(format!(
+                "error: unable to find container named {container:?}"
+            ));
+        }
+    }
+    match write(sim, d, format!("kubectl set image deployment/{name}")) {
+        Ok(()) => ok(format!("deployment.apps/{name} image updated\n")),
+        Err(e) => fail(e),
+    }
+}
