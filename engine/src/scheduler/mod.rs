@@ -1,38 +1,62 @@
 //! kube-scheduler: takes pending pods one at a time from its queue, filters
 //! the nodes with the default profile's plugins, scores the feasible ones,
 //! and binds the pod to the best through the API server.
+//!
+//! The cache (`nodes`, `placements`) holds, per node, the Node object and a
+//! small summary of each pod on it ([`PlacedPod`]): what the plugins read,
+//! not copies of the Pod objects. Nothing is kept per attempt: `sim explain`
+//! recomputes an attempt on demand ([`Scheduler::explain`]).
 
+pub mod explain;
 pub mod framework;
 pub mod plugins;
 pub mod queue;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::apiserver::{set_pod_condition, ApiServer};
 use crate::events::{EventRecorder, EventType, Source};
+use crate::labels::{Labels, Selector};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::store::{WatchEvent, WatchEventType};
 use crate::time::SimTime;
-use framework::{Code, FilterPlugin, NodeInfo, PodInfo, Resources, ScorePlugin, Status};
+use framework::{
+    Code, CycleState, FilterPlugin, NodeInfo, PlacedPod, PodInfo, ScorePlugin, Snapshot, Status,
+    Workloads, MAX_NODE_SCORE,
+};
+use plugins::{inter_pod_affinity, node_ports, node_resources_fit, pod_topology_spread};
 use queue::SchedulingQueue;
 
 pub const SCHEDULER_NAME: &str = "default-scheduler";
 pub const COMPONENT: &str = "default-scheduler";
 const PREEMPTION_NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
 const NO_PREEMPTION_VICTIMS: &str = "No preemption victims found for incoming pod";
+/// ErrNoNodesAvailable (schedule_one.go).
+const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
 /// minFeasibleNodesToFind: below this many nodes, every node is checked.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+
+/// Plugins that registered for the deletion of an assigned pod: their
+/// rejections may go away when one goes (each plugin's EventsToRegister).
+const HELPED_BY_POD_DELETE: &[&str] = &[
+    node_resources_fit::NAME,
+    node_ports::NAME,
+    pod_topology_spread::NAME,
+    inter_pod_affinity::NAME,
+];
+/// Plugins that registered for a new assigned pod or a change of its labels.
+const HELPED_BY_POD_ADD: &[&str] = &[pod_topology_spread::NAME, inter_pod_affinity::NAME];
 
 /// A pod placed on a node, as the cache counts it.
 #[derive(Clone, Debug)]
 struct Placement {
     node: String,
-    requests: Resources,
-    non_zero_requests: Resources,
-    host_ports: Vec<(String, i32)>,
+    pod: Arc<PlacedPod>,
 }
 
 /// What one scheduling attempt decided, for the step log.
@@ -44,32 +68,84 @@ pub enum Outcome {
         feasible: usize,
         evaluated: usize,
     },
-    Unschedulable {
-        pod: ObjectRef,
-        message: String,
-    },
+    /// No node fits, or the attempt failed with an error (a selector that
+    /// does not parse...): the FailedScheduling message.
+    Unschedulable { pod: ObjectRef, message: String },
     /// The pod was gone or already bound when its turn came.
-    Skipped {
-        pod: ObjectRef,
-    },
+    Skipped { pod: ObjectRef },
+}
+
+/// One score plugin's part in a feasible node's total.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ScoreLine {
+    pub plugin: &'static str,
+    /// None when the plugin's PreScore skipped this pod.
+    pub raw: Option<i64>,
+    pub normalized: i64,
+    pub weight: i64,
 }
 
 /// One node's line in a scheduling explanation.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct NodeVerdict {
     pub node: String,
-    /// Every filter's status, in profile order (not only the first failure).
+    /// Every filter's status, in profile order (not only the first failure);
+    /// Skip for plugins whose PreFilter skipped the pod.
     pub filters: Vec<Status>,
-    /// (plugin, raw score, normalised score, weight) for feasible nodes.
-    pub scores: Vec<(&'static str, i64, i64, i64)>,
+    /// For feasible nodes, every score plugin in profile order.
+    pub scores: Vec<ScoreLine>,
     pub total: Option<i64>,
+}
+
+impl NodeVerdict {
+    /// The status the scheduler reports for the node: its first failure.
+    pub fn first_failure(&self) -> Option<&Status> {
+        self.filters
+            .iter()
+            .find(|s| !s.is_success() && !s.is_skip())
+    }
+}
+
+/// How a recomputed attempt ends.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Decision {
+    /// The node the scheduler would bind the pod to, with its total score.
+    Node { node: String, total: i64 },
+    /// No node fits: the FailedScheduling message.
+    Unschedulable { message: String },
+    /// The attempt fails with an error.
+    Error { message: String },
+}
+
+/// A scheduling attempt recomputed on the current cluster, for `sim explain`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Explanation {
+    /// Every filter plugin's PreFilter status.
+    pub pre_filter: Vec<Status>,
+    /// Every score plugin's PreScore status (empty when no node fits).
+    pub pre_score: Vec<Status>,
+    /// Every node, by name.
+    pub nodes: Vec<NodeVerdict>,
+    pub decision: Decision,
+    /// How many feasible nodes a real attempt stops at (numFeasibleNodesToFind).
+    pub nodes_to_find: usize,
 }
 
 pub struct Scheduler {
     filters: Vec<Box<dyn FilterPlugin>>,
     scorers: Vec<Box<dyn ScorePlugin>>,
-    nodes: BTreeMap<String, NodeInfo>,
+    /// Sorted by name.
+    nodes: Vec<Box<NodeInfo>>,
+    /// Pod uid → where it is counted.
     placements: HashMap<String, Placement>,
+    /// Image name → the number of nodes reporting it in status.images.
+    image_nodes: HashMap<String, usize>,
+    /// Namespace → its labels (for namespaceSelector).
+    namespaces: HashMap<String, Labels>,
+    workloads: Workloads,
+    /// Placed pods with podAffinity/podAntiAffinity, and with required anti-affinity.
+    pods_with_affinity: usize,
+    pods_with_required_anti_affinity: usize,
     pub queue: SchedulingQueue,
     /// Where the next attempt starts looking, so big clusters share the work (nextStartNodeIndex).
     next_start_node_index: usize,
@@ -80,15 +156,20 @@ impl Default for Scheduler {
         Scheduler {
             filters: plugins::default_filters(),
             scorers: plugins::default_scorers(),
-            nodes: BTreeMap::new(),
+            nodes: Vec::new(),
             placements: HashMap::new(),
+            image_nodes: HashMap::new(),
+            namespaces: HashMap::new(),
+            workloads: Workloads::default(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
             queue: SchedulingQueue::default(),
             next_start_node_index: 0,
         }
     }
 }
 
-fn responsible_for(pod: &Pod) -> bool {
+pub fn responsible_for(pod: &Pod) -> bool {
     pod.spec
         .as_ref()
         .and_then(|s| s.scheduler_name.as_deref())
@@ -113,13 +194,127 @@ pub fn pod_priority(pod: &Pod) -> i64 {
     i64::from(pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0))
 }
 
+/// numFeasibleNodesToFind: big clusters stop filtering after enough feasible nodes.
+pub fn feasible_nodes_to_find(all: usize) -> usize {
+    if all < MIN_FEASIBLE_NODES_TO_FIND {
+        return all;
+    }
+    let percentage = (50usize.saturating_sub(all / 125)).max(MIN_FEASIBLE_NODES_PERCENTAGE);
+    (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Whether a node update may let a pending pod fit: anything the filters
+/// read changed (allocatable, labels, taints, cordon, conditions), not only
+/// a heartbeat (the queue's nodeSchedulingPropertiesChange).
+fn node_change_may_help(old: &Node, new: &Node) -> bool {
+    let spec = |n: &Node| n.spec.as_ref().map(|s| (s.unschedulable, s.taints.clone()));
+    let status = |n: &Node| {
+        n.status.as_ref().map(|s| {
+            (
+                s.allocatable.clone(),
+                s.conditions
+                    .iter()
+                    .flatten()
+                    .map(|c| (c.type_.clone(), c.status.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    old.metadata.labels != new.metadata.labels
+        || old.metadata.annotations != new.metadata.annotations
+        || spec(old) != spec(new)
+        || status(old) != status(new)
+}
+
+/// spec.selector of a Service or ReplicationController kept as JSON (kinds
+/// the simulation stores but does not act on).
+fn json_selector_map(body: &serde_json::Value) -> Option<Labels> {
+    let map = body.get("spec")?.get("selector")?.as_object()?;
+    Some(
+        map.iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+            .collect(),
+    )
+}
+
+fn json_label_selector(body: &serde_json::Value) -> Selector {
+    let parsed = body
+        .get("spec")
+        .and_then(|s| s.get("selector"))
+        .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok());
+    Selector::from_label_selector(parsed.as_ref()).unwrap_or(Selector {
+        requirements: Vec::new(),
+        matches_nothing: true,
+    })
+}
+
+/// The part of an attempt that decides, before anything is written.
+enum Attempt {
+    Bind {
+        node: String,
+        feasible: usize,
+        evaluated: usize,
+    },
+    Unschedulable {
+        message: String,
+        plugins: Vec<&'static str>,
+        evaluated: usize,
+    },
+    Error {
+        message: String,
+    },
+}
+
+/// What the PreFilter stage left for the filters.
+struct PreFiltered {
+    state: CycleState,
+    /// Per filter, in order, its PreFilter status (Skip means its Filter is
+    /// not run); shorter when an UnschedulableAndUnresolvable stopped them.
+    statuses: Vec<Status>,
+    /// A PreFilter that rejected the pod: every node fails with it.
+    rejected: Option<Status>,
+}
+
 impl Scheduler {
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
 
+    fn node_index(&self, name: &str) -> Result<usize, usize> {
+        self.nodes.binary_search_by(|n| n.name.as_str().cmp(name))
+    }
+
     pub fn node_info(&self, name: &str) -> Option<&NodeInfo> {
-        self.nodes.get(name)
+        self.node_index(name).ok().map(|i| &*self.nodes[i])
+    }
+
+    /// The pods the cache counts, across all nodes.
+    pub fn placed_pod_count(&self) -> usize {
+        self.placements.len()
+    }
+
+    fn snapshot(&self) -> Snapshot<'_> {
+        Snapshot::new(
+            &self.nodes,
+            &self.image_nodes,
+            &self.namespaces,
+            &self.workloads,
+            (
+                self.pods_with_affinity,
+                self.pods_with_required_anti_affinity,
+            ),
+        )
+    }
+
+    fn count_affinity(&mut self, pod: &PlacedPod, delta: isize) {
+        if pod.affinity.is_some() {
+            self.pods_with_affinity = self.pods_with_affinity.saturating_add_signed(delta);
+        }
+        if !pod.required_anti_affinity().is_empty() {
+            self.pods_with_required_anti_affinity = self
+                .pods_with_required_anti_affinity
+                .saturating_add_signed(delta);
+        }
     }
 
     /// The informers' event handlers: keeps the cache and the queue in step
@@ -127,18 +322,24 @@ impl Scheduler {
     pub fn on_watch(&mut self, event: &WatchEvent, now: SimTime) -> bool {
         match (&event.object, event.event_type) {
             (Object::Node(node), WatchEventType::Deleted) => {
-                self.nodes.remove(node.metadata.name_str());
+                self.remove_node(node.metadata.name_str());
             }
             (Object::Node(node), _) => {
-                self.update_node(node.clone());
-                // A new or changed node may fit pods that did not fit before.
-                self.queue.move_all_to_active_or_backoff(now, |_| 0);
+                let may_help = match &event.previous {
+                    Some(Object::Node(old)) => node_change_may_help(old, node),
+                    _ => true,
+                };
+                self.update_node(node);
+                if may_help && self.queue.has_unschedulable() {
+                    // A new or changed node may fit pods that did not fit before.
+                    self.queue.move_all_to_active_or_backoff(now, |_| 0);
+                }
             }
             (Object::Pod(pod), WatchEventType::Deleted) => {
                 let pod_ref = ObjectRef::of(&event.object);
                 self.queue.forget(&pod_ref);
                 if self.forget_placement(pod) {
-                    self.queue.move_all_to_active_or_backoff(now, |_| 0);
+                    self.move_pods(now, HELPED_BY_POD_DELETE);
                 }
             }
             (Object::Pod(pod), _) => {
@@ -147,10 +348,10 @@ impl Scheduler {
                     self.queue.forget(&pod_ref);
                     if is_terminal(pod) {
                         if self.forget_placement(pod) {
-                            self.queue.move_all_to_active_or_backoff(now, |_| 0);
+                            self.move_pods(now, HELPED_BY_POD_DELETE);
                         }
-                    } else {
-                        self.place(pod);
+                    } else if self.place(pod) {
+                        self.move_pods(now, HELPED_BY_POD_ADD);
                     }
                 } else if responsible_for(pod) && !pod.metadata.is_deleting() && !is_terminal(pod) {
                     let unchanged_spec = event
@@ -162,91 +363,368 @@ impl Scheduler {
                     }
                 }
             }
+            (Object::Namespace(ns), WatchEventType::Deleted) => {
+                self.namespaces.remove(ns.metadata.name_str());
+            }
+            (Object::Namespace(ns), _) => {
+                self.namespaces.insert(
+                    ns.metadata.name_str().to_string(),
+                    ns.metadata.labels.clone().unwrap_or_default(),
+                );
+            }
+            (Object::ReplicaSet(rs), event_type) => {
+                let key = (
+                    rs.metadata.namespace_str().to_string(),
+                    rs.metadata.name_str().to_string(),
+                );
+                if event_type == WatchEventType::Deleted {
+                    self.workloads.replica_sets.remove(&key);
+                } else {
+                    let selector =
+                        Selector::from_label_selector(rs.spec.as_ref().map(|s| &s.selector))
+                            .unwrap_or(Selector {
+                                requirements: Vec::new(),
+                                matches_nothing: true,
+                            });
+                    self.workloads.replica_sets.insert(key, selector);
+                }
+            }
+            (Object::Other(other), event_type) => {
+                let key = (
+                    other.metadata.namespace_str().to_string(),
+                    other.metadata.name_str().to_string(),
+                );
+                let deleted = event_type == WatchEventType::Deleted;
+                match (other.info.group, other.info.kind) {
+                    ("", "Service") => match json_selector_map(&other.body) {
+                        Some(selector) if !deleted => {
+                            self.workloads.services.insert(key, selector);
+                        }
+                        _ => {
+                            self.workloads.services.remove(&key);
+                        }
+                    },
+                    ("", "ReplicationController") => match json_selector_map(&other.body) {
+                        Some(selector) if !deleted => {
+                            self.workloads.replication_controllers.insert(key, selector);
+                        }
+                        _ => {
+                            self.workloads.replication_controllers.remove(&key);
+                        }
+                    },
+                    ("apps", "StatefulSet") => {
+                        if deleted {
+                            self.workloads.stateful_sets.remove(&key);
+                        } else {
+                            self.workloads
+                                .stateful_sets
+                                .insert(key, json_label_selector(&other.body));
+                        }
+                    }
+                    _ => {}
+                }
+            }
             _ => {}
         }
         self.queue.has_active()
     }
 
-    fn update_node(&mut self, node: Node) {
-        let name = node.metadata.name_str().to_string();
-        match self.nodes.get_mut(&name) {
-            Some(info) => {
-                info.allocatable = framework::node_allocatable(&node);
-                info.node = node;
-            }
-            None => {
-                let mut info = NodeInfo::new(node);
-                for (uid, placement) in self.placements.iter().filter(|(_, p)| p.node == name) {
-                    info.pods.insert(uid.clone());
-                    info.requested.add(&placement.requests);
-                    info.non_zero_requested.add(&placement.non_zero_requests);
-                    info.used_ports.extend(placement.host_ports.iter().cloned());
-                }
-                self.nodes.insert(name, info);
+    /// Moves the unschedulable pods that one of these plugins rejected.
+    fn move_pods(&mut self, now: SimTime, helped: &[&str]) {
+        if self.queue.has_unschedulable() {
+            self.queue.move_to_active_or_backoff(
+                now,
+                |_| 0,
+                |plugins| plugins.iter().any(|p| helped.contains(p)),
+            );
+        }
+    }
+
+    fn count_images(&mut self, images: &[(String, i64)], delta: isize) {
+        for (name, _) in images {
+            let count = self.image_nodes.entry(name.clone()).or_default();
+            *count = count.saturating_add_signed(delta);
+            if *count == 0 {
+                self.image_nodes.remove(name);
             }
         }
     }
 
-    fn place(&mut self, pod: &Pod) {
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
-        if self.placements.contains_key(&uid) {
-            return;
+    fn remove_node(&mut self, name: &str) {
+        if let Ok(index) = self.node_index(name) {
+            let info = self.nodes.remove(index);
+            self.count_images(&info.images, -1);
         }
-        let info = PodInfo::new(pod);
+    }
+
+    fn update_node(&mut self, node: &Node) {
+        let name = node.metadata.name_str();
+        match self.node_index(name) {
+            Ok(index) => {
+                let old_images = std::mem::take(&mut self.nodes[index].images);
+                self.nodes[index].set_node(node.clone());
+                let new_images = self.nodes[index].images.clone();
+                if old_images != new_images {
+                    self.count_images(&old_images, -1);
+                    self.count_images(&new_images, 1);
+                }
+            }
+            Err(index) => {
+                let mut info = NodeInfo::new(node.clone());
+                let mut here: Vec<&Placement> = self
+                    .placements
+                    .values()
+                    .filter(|p| p.node == name)
+                    .collect();
+                here.sort_by(|a, b| a.pod.uid.cmp(&b.pod.uid));
+                for placement in here {
+                    info.add_pod(placement.pod.clone());
+                }
+                self.count_images(&info.images, 1);
+                self.nodes.insert(index, Box::new(info));
+            }
+        }
+    }
+
+    /// Counts a bound pod on its node, or refreshes what the cache knows of
+    /// it. Returns whether the pod is new to the cache.
+    fn place(&mut self, pod: &Pod) -> bool {
+        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         let node = pod
             .spec
             .as_ref()
-            .and_then(|s| s.node_name.clone())
+            .and_then(|s| s.node_name.as_deref())
             .unwrap_or_default();
-        if let Some(node_info) = self.nodes.get_mut(&node) {
-            node_info.add_pod(&uid, &info);
+        if let Some(existing) = self.placements.get(uid) {
+            // Most updates of a bound pod are its status: nothing the plugins read.
+            let same = existing.node == node
+                && existing.pod.terminating == pod.metadata.deletion_timestamp.is_some()
+                && pod
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .map_or(existing.pod.labels.is_empty(), |l| {
+                        *l == existing.pod.labels
+                    });
+            if same {
+                return false;
+            }
+            let uid = uid.to_string();
+            self.forget_uid(&uid);
+            self.insert_placement(uid, node.to_string(), pod);
+            return false;
         }
-        self.placements.insert(
-            uid,
-            Placement {
-                node,
-                requests: info.requests,
-                non_zero_requests: info.non_zero_requests,
-                host_ports: info.host_ports.clone(),
-            },
-        );
+        self.insert_placement(uid.to_string(), node.to_string(), pod);
+        true
     }
 
-    /// Returns whether the pod was counted on a node.
-    fn forget_placement(&mut self, pod: &Pod) -> bool {
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
-        let Some(placement) = self.placements.remove(&uid) else {
+    fn insert_placement(&mut self, uid: String, node: String, pod: &Pod) {
+        let placed = Arc::new(PlacedPod::from_pod(pod));
+        self.count_affinity(&placed, 1);
+        if let Ok(index) = self.node_index(&node) {
+            self.nodes[index].add_pod(placed.clone());
+        }
+        self.placements.insert(uid, Placement { node, pod: placed });
+    }
+
+    fn forget_uid(&mut self, uid: &str) -> bool {
+        let Some(placement) = self.placements.remove(uid) else {
             return false;
         };
-        if let Some(node_info) = self.nodes.get_mut(&placement.node) {
-            if node_info.pods.remove(&uid) {
-                node_info.requested.subtract(&placement.requests);
-                node_info
-                    .non_zero_requested
-                    .subtract(&placement.non_zero_requests);
-                for port in &placement.host_ports {
-                    node_info.used_ports.remove(port);
-                }
-            }
+        self.count_affinity(&placement.pod, -1);
+        if let Ok(index) = self.node_index(&placement.node) {
+            self.nodes[index].remove_pod(uid);
         }
         true
     }
 
-    /// numFeasibleNodesToFind: big clusters stop filtering after enough feasible nodes.
-    fn feasible_nodes_to_find(all: usize) -> usize {
-        if all < MIN_FEASIBLE_NODES_TO_FIND {
-            return all;
+    /// Returns whether the pod was counted on a node.
+    fn forget_placement(&mut self, pod: &Pod) -> bool {
+        self.forget_uid(pod.metadata.uid.as_deref().unwrap_or_default())
+    }
+
+    /// Runs every filter plugin's PreFilter (RunPreFilterPlugins): an
+    /// UnschedulableAndUnresolvable stops at once, an Unschedulable lets
+    /// the others run, an error ends the attempt.
+    fn pre_filter(&self, pod: &PodInfo, nodes: &Snapshot) -> Result<PreFiltered, String> {
+        let mut state = CycleState::default();
+        let mut statuses = Vec::with_capacity(self.filters.len());
+        let mut rejected: Option<Status> = None;
+        for filter in &self.filters {
+            let status = filter.pre_filter(&mut state, pod, nodes);
+            match status.code {
+                Code::Error => {
+                    return Err(format!(
+                        "running PreFilter plugin {:?}: {}",
+                        filter.name(),
+                        status.message()
+                    ))
+                }
+                Code::UnschedulableAndUnresolvable => {
+                    // Preemption cannot help: the other PreFilters are not run.
+                    rejected = Some(status.clone());
+                    statuses.push(status);
+                    break;
+                }
+                Code::Unschedulable => rejected = Some(status.clone()),
+                Code::Success | Code::Skip => {}
+            }
+            statuses.push(status);
         }
-        let percentage = (50usize.saturating_sub(all / 125)).max(MIN_FEASIBLE_NODES_PERCENTAGE);
-        (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+        Ok(PreFiltered {
+            state,
+            statuses,
+            rejected,
+        })
     }
 
     /// Runs the filters on one node, stopping at the first failure as the framework does.
-    fn first_failure(&self, pod: &PodInfo, node: &NodeInfo) -> Option<Status> {
+    fn first_failure(&self, pre: &PreFiltered, pod: &PodInfo, node: &NodeInfo) -> Option<Status> {
         self.filters
             .iter()
-            .map(|f| f.filter(pod, node))
+            .zip(&pre.statuses)
+            .filter(|(_, s)| !s.is_skip())
+            .map(|(f, _)| f.filter(&pre.state, pod, node))
             .find(|s| !s.is_success())
+    }
+
+    /// Runs PreScore, Score and NormalizeScore for the feasible nodes and
+    /// returns Σ normalised score × weight for each. With `lines`, also what
+    /// each plugin gave each node.
+    fn score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        feasible: &[&NodeInfo],
+        nodes: &Snapshot,
+        mut lines: Option<(&mut Vec<Status>, &mut Vec<Vec<ScoreLine>>)>,
+    ) -> Result<Vec<i64>, String> {
+        let mut totals = vec![0i64; feasible.len()];
+        let mut raw: Vec<i64> = Vec::with_capacity(feasible.len());
+        let mut scores: Vec<i64> = Vec::with_capacity(feasible.len());
+        for scorer in &self.scorers {
+            let status = scorer.pre_score(state, pod, feasible, nodes);
+            if status.code == Code::Error {
+                return Err(format!(
+                    "running PreScore plugin {:?}: {}",
+                    scorer.name(),
+                    status.message()
+                ));
+            }
+            let skipped = status.is_skip();
+            if let Some((pre_score, per_node)) = lines.as_mut() {
+                pre_score.push(status);
+                if skipped {
+                    for node_lines in per_node.iter_mut() {
+                        node_lines.push(ScoreLine {
+                            plugin: scorer.name(),
+                            raw: None,
+                            normalized: 0,
+                            weight: scorer.weight(),
+                        });
+                    }
+                }
+            }
+            if skipped {
+                continue;
+            }
+            raw.clear();
+            raw.extend(feasible.iter().map(|n| scorer.score(state, pod, n)));
+            scores.clear();
+            scores.extend_from_slice(&raw);
+            scorer.normalize(state, feasible, &mut scores);
+            // The framework refuses scores outside 0..=100 (RunScorePlugins).
+            if let Some(bad) = scores.iter().find(|s| !(0..=MAX_NODE_SCORE).contains(*s)) {
+                return Err(format!(
+                    "applying score defaultWeights on Score plugins: plugin {:?} returns an invalid score {bad}, it should in the range of [0, {MAX_NODE_SCORE}] after normalizing",
+                    scorer.name()
+                ));
+            }
+            let weight = scorer.weight();
+            for (i, score) in scores.iter().enumerate() {
+                totals[i] += score * weight;
+            }
+            if let Some((_, per_node)) = lines.as_mut() {
+                for (i, node_lines) in per_node.iter_mut().enumerate() {
+                    node_lines.push(ScoreLine {
+                        plugin: scorer.name(),
+                        raw: Some(raw[i]),
+                        normalized: scores[i],
+                        weight,
+                    });
+                }
+            }
+        }
+        Ok(totals)
+    }
+
+    /// The best total wins; ties go to the first node by name, so runs are predictable.
+    fn best(feasible: &[&NodeInfo], totals: &[i64]) -> Option<usize> {
+        (0..feasible.len()).max_by(|&a, &b| {
+            totals[a]
+                .cmp(&totals[b])
+                .then_with(|| feasible[b].name.cmp(&feasible[a].name))
+        })
+    }
+
+    /// One attempt for the pod, against the cache, without writing anything.
+    fn attempt(&self, pod: &Pod) -> Attempt {
+        let info = PodInfo::new(pod);
+        let nodes = self.snapshot();
+        let all = nodes.len();
+        if all == 0 {
+            return Attempt::Unschedulable {
+                message: NO_NODES_AVAILABLE.to_string(),
+                plugins: Vec::new(),
+                evaluated: 0,
+            };
+        }
+        let pre = match self.pre_filter(&info, &nodes) {
+            Ok(pre) => pre,
+            Err(message) => return Attempt::Error { message },
+        };
+        if let Some(rejected) = &pre.rejected {
+            return Attempt::Unschedulable {
+                message: Self::fit_error_message(&info, all, Some(rejected), &[]),
+                plugins: vec![rejected.plugin],
+                evaluated: 0,
+            };
+        }
+        let want = feasible_nodes_to_find(all);
+        let start = self.next_start_node_index % all;
+        let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(want);
+        let mut failures: Vec<Status> = Vec::new();
+        let mut evaluated = 0;
+        for i in 0..all {
+            if feasible.len() >= want {
+                break;
+            }
+            let node = nodes.get((start + i) % all);
+            evaluated += 1;
+            match self.first_failure(&pre, &info, node) {
+                None => feasible.push(node),
+                Some(status) => failures.push(status),
+            }
+        }
+        if feasible.is_empty() {
+            let plugins: BTreeSet<&'static str> = failures.iter().map(|s| s.plugin).collect();
+            return Attempt::Unschedulable {
+                message: Self::fit_error_message(&info, all, None, &failures),
+                plugins: plugins.into_iter().collect(),
+                evaluated,
+            };
+        }
+        let mut state = pre.state;
+        let totals = match self.score(&mut state, &info, &feasible, &nodes, None) {
+            Ok(totals) => totals,
+            Err(message) => return Attempt::Error { message },
+        };
+        let best = Self::best(&feasible, &totals).unwrap_or(0);
+        Attempt::Bind {
+            node: feasible[best].name.clone(),
+            feasible: feasible.len(),
+            evaluated,
+        }
     }
 
     /// Takes the next pod from the active queue and tries to place it.
@@ -257,139 +735,144 @@ impl Scheduler {
         now: SimTime,
     ) -> Option<Outcome> {
         let pod_ref = self.queue.pop()?;
-        let pod = match api.get(&pod_ref) {
-            Some(Object::Pod(p)) if !is_bound(p) && !p.metadata.is_deleting() => p.clone(),
+        let attempt = match api.get(&pod_ref) {
+            Some(Object::Pod(p)) if !is_bound(p) && !p.metadata.is_deleting() => self.attempt(p),
             _ => return Some(Outcome::Skipped { pod: pod_ref }),
         };
-        let info = PodInfo::new(&pod);
         let all = self.nodes.len();
-        let want = Self::feasible_nodes_to_find(all);
-        let names: Vec<&String> = self.nodes.keys().collect();
-        let mut feasible: Vec<&NodeInfo> = Vec::new();
-        let mut failures: Vec<(String, Status)> = Vec::new();
-        let mut evaluated = 0;
-        for i in 0..all {
-            if feasible.len() >= want {
-                break;
+        match attempt {
+            Attempt::Bind {
+                node,
+                feasible,
+                evaluated,
+            } => {
+                self.next_start_node_index = (self.next_start_node_index + evaluated) % all.max(1);
+                match api.bind(now, &pod_ref, &node) {
+                    Ok(bound) => {
+                        self.place(&bound);
+                        let message = format!(
+                            "Successfully assigned {}/{} to {node}",
+                            pod_ref.namespace.as_deref().unwrap_or(""),
+                            pod_ref.name
+                        );
+                        recorder.record(
+                            api,
+                            now,
+                            &Source::component(COMPONENT),
+                            &Object::Pod(bound),
+                            EventType::Normal,
+                            "Scheduled",
+                            &message,
+                        );
+                        Some(Outcome::Bound {
+                            pod: pod_ref,
+                            node,
+                            feasible,
+                            evaluated,
+                        })
+                    }
+                    Err(_) => Some(Outcome::Skipped { pod: pod_ref }),
+                }
             }
-            let node = &self.nodes[names[(self.next_start_node_index + i) % all]];
-            evaluated += 1;
-            match self.first_failure(&info, node) {
-                None => feasible.push(node),
-                Some(status) => failures.push((node.name.clone(), status)),
-            }
-        }
-        if all > 0 {
-            self.next_start_node_index = (self.next_start_node_index + evaluated) % all;
-        }
-        if feasible.is_empty() {
-            let message = Self::fit_error_message(&info, all, &failures);
-            self.queue.mark_unschedulable(pod_ref.clone(), now);
-            let mut updated = pod.clone();
-            let status = updated.status.get_or_insert_with(Default::default);
-            status.phase.get_or_insert_with(|| "Pending".to_string());
-            set_pod_condition(
-                status,
-                "PodScheduled",
-                "False",
-                Some("Unschedulable"),
-                Some(&message),
-                now,
-            );
-            if updated != pod {
-                let _ = api.update(Object::Pod(updated));
-            }
-            recorder.record(
-                api,
-                now,
-                &Source::component(COMPONENT),
-                &Object::Pod(pod),
-                EventType::Warning,
-                "FailedScheduling",
-                &message,
-            );
-            return Some(Outcome::Unschedulable {
-                pod: pod_ref,
+            Attempt::Unschedulable {
                 message,
-            });
-        }
-        let totals = self.score(&info, &feasible);
-        // The best total wins; ties go to the first node by name, so runs are predictable.
-        let best = totals
-            .iter()
-            .enumerate()
-            .max_by(|(ia, a), (ib, b)| {
-                a.cmp(b)
-                    .then_with(|| feasible[*ib].name.cmp(&feasible[*ia].name))
-            })
-            .map(|(i, _)| feasible[i].name.clone())
-            .unwrap_or_default();
-        let feasible_count = feasible.len();
-        match api.bind(now, &pod_ref, &best) {
-            Ok(bound) => {
-                self.place(&bound);
-                let message = format!(
-                    "Successfully assigned {}/{} to {best}",
-                    pod_ref.namespace.as_deref().unwrap_or(""),
-                    pod_ref.name
-                );
-                recorder.record(
-                    api,
-                    now,
-                    &Source::component(COMPONENT),
-                    &Object::Pod(bound),
-                    EventType::Normal,
-                    "Scheduled",
-                    &message,
-                );
-                Some(Outcome::Bound {
+                plugins,
+                evaluated,
+            } => {
+                self.next_start_node_index = (self.next_start_node_index + evaluated) % all.max(1);
+                self.queue.mark_unschedulable(pod_ref.clone(), now, plugins);
+                Self::record_failure(api, recorder, now, &pod_ref, "Unschedulable", &message);
+                Some(Outcome::Unschedulable {
                     pod: pod_ref,
-                    node: best,
-                    feasible: feasible_count,
-                    evaluated,
+                    message,
                 })
             }
-            Err(_) => Some(Outcome::Skipped { pod: pod_ref }),
+            Attempt::Error { message } => {
+                self.queue.mark_error(pod_ref.clone(), now);
+                Self::record_failure(api, recorder, now, &pod_ref, "SchedulerError", &message);
+                Some(Outcome::Unschedulable {
+                    pod: pod_ref,
+                    message,
+                })
+            }
         }
     }
 
-    /// Σ normalised score × weight for each feasible node.
-    fn score(&self, pod: &PodInfo, feasible: &[&NodeInfo]) -> Vec<i64> {
-        let mut totals = vec![0i64; feasible.len()];
-        for scorer in &self.scorers {
-            let mut scores: Vec<i64> = feasible.iter().map(|n| scorer.score(pod, n)).collect();
-            scorer.normalize(&mut scores);
-            for (total, score) in totals.iter_mut().zip(scores) {
-                *total += score * scorer.weight();
-            }
+    /// handleSchedulingFailure: PodScheduled=False with the reason and
+    /// message, and a FailedScheduling event.
+    fn record_failure(
+        api: &mut ApiServer,
+        recorder: &mut EventRecorder,
+        now: SimTime,
+        pod_ref: &ObjectRef,
+        reason: &str,
+        message: &str,
+    ) {
+        let Some(Object::Pod(pod)) = api.get(pod_ref) else {
+            return;
+        };
+        let pod = pod.clone();
+        let mut updated = pod.clone();
+        let status = updated.status.get_or_insert_with(Default::default);
+        status.phase.get_or_insert_with(|| "Pending".to_string());
+        set_pod_condition(
+            status,
+            "PodScheduled",
+            "False",
+            Some(reason),
+            Some(message),
+            now,
+        );
+        if updated != pod {
+            let _ = api.update(Object::Pod(updated));
         }
-        totals
+        recorder.record(
+            api,
+            now,
+            &Source::component(COMPONENT),
+            &Object::Pod(pod),
+            EventType::Warning,
+            "FailedScheduling",
+            message,
+        );
     }
 
     /// FitError.Error() followed by what preemption found (pkg/scheduler/framework/types.go).
-    fn fit_error_message(pod: &PodInfo, all: usize, failures: &[(String, Status)]) -> String {
-        if all == 0 {
-            return "no nodes available to schedule pods".to_string();
-        }
-        let histogram = |reasons: Vec<&str>| {
+    /// `pre_filter` is a PreFilter rejection (every node has its status);
+    /// otherwise `failures` holds each failing node's first failure.
+    fn fit_error_message(
+        pod: &PodInfo,
+        all: usize,
+        pre_filter: Option<&Status>,
+        failures: &[Status],
+    ) -> String {
+        let histogram = |reasons: &mut dyn Iterator<Item = (&str, usize)>| {
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for reason in reasons {
-                *counts.entry(reason).or_default() += 1;
+            for (reason, n) in reasons {
+                *counts.entry(reason).or_default() += n;
             }
             let mut lines: Vec<String> = counts
                 .into_iter()
                 .map(|(r, n)| format!("{n} {r}"))
                 .collect();
+            // sort.Strings on the whole "N reason" strings.
             lines.sort();
             lines.join(", ")
         };
-        let filter_reasons = histogram(
-            failures
-                .iter()
-                .flat_map(|(_, s)| s.reasons.iter().map(String::as_str))
-                .collect(),
-        );
-        let mut message = format!("0/{all} nodes are available: {filter_reasons}.");
+        let mut message = format!("0/{all} nodes are available:");
+        match pre_filter {
+            Some(status) => message.push_str(&format!(" {}.", status.message())),
+            None => {
+                let reasons = histogram(
+                    &mut failures
+                        .iter()
+                        .flat_map(|s| s.reasons.iter().map(|r| (r.as_str(), 1))),
+                );
+                if !reasons.is_empty() {
+                    message.push_str(&format!(" {reasons}."));
+                }
+            }
+        }
         let policy = pod
             .pod
             .spec
@@ -404,61 +887,129 @@ impl Scheduler {
         // are candidates, and only lower-priority pods can be victims. Every
         // pod has priority 0 until PriorityClasses are simulated (admission
         // refuses any other), so no candidate node ever has victims.
-        let preemption_reasons: Vec<&str> = failures
-            .iter()
-            .map(|(_, status)| match status.code {
-                Code::Unschedulable => NO_PREEMPTION_VICTIMS,
-                _ => PREEMPTION_NOT_HELPFUL,
-            })
-            .collect();
+        let verdict = |code: Code| match code {
+            Code::Unschedulable => NO_PREEMPTION_VICTIMS,
+            _ => PREEMPTION_NOT_HELPFUL,
+        };
+        let preemption = match pre_filter {
+            Some(status) => histogram(&mut std::iter::once((verdict(status.code), all))),
+            None => histogram(&mut failures.iter().map(|s| (verdict(s.code), 1))),
+        };
         message.push_str(&format!(
-            " preemption: 0/{all} nodes are available: {}.",
-            histogram(preemption_reasons)
+            " preemption: 0/{all} nodes are available: {preemption}."
         ));
         message
     }
 
-    /// Every filter and score for every node, recomputed now for `sim explain`.
-    pub fn explain(&self, pod: &Pod) -> Vec<NodeVerdict> {
+    /// An attempt for the pod recomputed now, with every filter on every
+    /// node and every score on every feasible node, for `sim explain`. A
+    /// bound pod is taken off its node first, so the cluster looks as it did
+    /// to the attempt that placed it (but with everything since).
+    pub fn explain(&self, pod: &Pod) -> Explanation {
         let info = PodInfo::new(pod);
-        let mut verdicts: Vec<NodeVerdict> = self
-            .nodes
-            .values()
+        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
+        let without_pod: Option<(usize, NodeInfo)> = self.placements.get(uid).and_then(|p| {
+            let index = self.node_index(&p.node).ok()?;
+            let mut node = (*self.nodes[index]).clone();
+            node.remove_pod(uid);
+            Some((index, node))
+        });
+        let mut nodes = self.snapshot();
+        if let Some((index, node)) = &without_pod {
+            nodes = nodes.replacing(*index, node);
+        }
+        let all = nodes.len();
+        let nodes_to_find = feasible_nodes_to_find(all);
+        let mut explanation = Explanation {
+            pre_filter: Vec::new(),
+            pre_score: Vec::new(),
+            nodes: Vec::new(),
+            decision: Decision::Unschedulable {
+                message: NO_NODES_AVAILABLE.to_string(),
+            },
+            nodes_to_find,
+        };
+        if all == 0 {
+            return explanation;
+        }
+        let pre = match self.pre_filter(&info, &nodes) {
+            Ok(pre) => pre,
+            Err(message) => {
+                explanation.decision = Decision::Error { message };
+                return explanation;
+            }
+        };
+        explanation.pre_filter = pre.statuses.clone();
+        explanation.nodes = nodes
+            .iter()
             .map(|node| NodeVerdict {
                 node: node.name.clone(),
-                filters: self.filters.iter().map(|f| f.filter(&info, node)).collect(),
+                filters: match &pre.rejected {
+                    Some(_) => Vec::new(),
+                    None => self
+                        .filters
+                        .iter()
+                        .zip(&pre.statuses)
+                        .map(|(f, s)| {
+                            if s.is_skip() {
+                                Status::skip(f.name())
+                            } else {
+                                f.filter(&pre.state, &info, node)
+                            }
+                        })
+                        .collect(),
+                },
                 scores: Vec::new(),
                 total: None,
             })
             .collect();
-        let feasible: Vec<&NodeInfo> = self
-            .nodes
-            .values()
-            .zip(&verdicts)
-            .filter(|(_, v)| v.filters.iter().all(Status::is_success))
-            .map(|(n, _)| n)
+        if let Some(rejected) = &pre.rejected {
+            explanation.decision = Decision::Unschedulable {
+                message: Self::fit_error_message(&info, all, Some(rejected), &[]),
+            };
+            return explanation;
+        }
+        let feasible_index: Vec<usize> = (0..all)
+            .filter(|i| explanation.nodes[*i].first_failure().is_none())
             .collect();
-        let mut per_node: HashMap<String, Vec<(&'static str, i64, i64, i64)>> = HashMap::new();
-        for scorer in &self.scorers {
-            let raw: Vec<i64> = feasible.iter().map(|n| scorer.score(&info, n)).collect();
-            let mut normalized = raw.clone();
-            scorer.normalize(&mut normalized);
-            for ((node, raw), norm) in feasible.iter().zip(raw).zip(normalized) {
-                per_node.entry(node.name.clone()).or_default().push((
-                    scorer.name(),
-                    raw,
-                    norm,
-                    scorer.weight(),
-                ));
-            }
+        if feasible_index.is_empty() {
+            let failures: Vec<Status> = explanation
+                .nodes
+                .iter()
+                .filter_map(|v| v.first_failure().cloned())
+                .collect();
+            explanation.decision = Decision::Unschedulable {
+                message: Self::fit_error_message(&info, all, None, &failures),
+            };
+            return explanation;
         }
-        for verdict in &mut verdicts {
-            if let Some(scores) = per_node.remove(&verdict.node) {
-                verdict.total = Some(scores.iter().map(|(_, _, n, w)| n * w).sum());
-                verdict.scores = scores;
+        let feasible: Vec<&NodeInfo> = feasible_index.iter().map(|i| nodes.get(*i)).collect();
+        let mut state = pre.state;
+        let mut per_node: Vec<Vec<ScoreLine>> = vec![Vec::new(); feasible.len()];
+        let totals = match self.score(
+            &mut state,
+            &info,
+            &feasible,
+            &nodes,
+            Some((&mut explanation.pre_score, &mut per_node)),
+        ) {
+            Ok(totals) => totals,
+            Err(message) => {
+                explanation.decision = Decision::Error { message };
+                return explanation;
             }
+        };
+        for ((index, lines), total) in feasible_index.iter().zip(per_node).zip(&totals) {
+            explanation.nodes[*index].scores = lines;
+            explanation.nodes[*index].total = Some(*total);
         }
-        verdicts
+        if let Some(best) = Self::best(&feasible, &totals) {
+            explanation.decision = Decision::Node {
+                node: feasible[best].name.clone(),
+                total: totals[best],
+            };
+        }
+        explanation
     }
 }
 

@@ -1,7 +1,9 @@
 //! The scheduling queue (pkg/scheduler/backend/queue): pods wait in the active
 //! queue by priority then arrival; a pod that did not fit waits among the
-//! unschedulable until the cluster changes, then serves a back-off (1 s,
-//! doubling, at most 10 s) before it is tried again.
+//! unschedulable until the cluster changes in a way that may help (an event
+//! one of the plugins that rejected it registered for), then serves a
+//! back-off (1 s, doubling, at most 10 s) before it is tried again. A pod
+//! whose attempt failed with an error goes straight to back-off.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +20,8 @@ struct QueuedPod {
     attempts: u32,
     /// When the pod last failed, for its back-off and the periodic flush.
     last_failure: SimTime,
+    /// The plugins that rejected it last time (Diagnosis.UnschedulablePlugins).
+    plugins: Vec<&'static str>,
 }
 
 #[derive(Default)]
@@ -63,15 +67,40 @@ impl SchedulingQueue {
         !self.active.is_empty()
     }
 
-    /// The pod did not fit: it waits for a cluster change.
-    pub fn mark_unschedulable(&mut self, pod: ObjectRef, now: SimTime) {
+    fn record_failure(
+        &mut self,
+        pod: &ObjectRef,
+        now: SimTime,
+        plugins: Vec<&'static str>,
+    ) -> &QueuedPod {
         let entry = self.info.entry(pod.clone()).or_insert(QueuedPod {
             attempts: 0,
             last_failure: now,
+            plugins: Vec::new(),
         });
         entry.attempts += 1;
         entry.last_failure = now;
+        entry.plugins = plugins;
+        entry
+    }
+
+    /// The pod did not fit: it waits for a cluster change that may help one
+    /// of the plugins that rejected it.
+    pub fn mark_unschedulable(&mut self, pod: ObjectRef, now: SimTime, plugins: Vec<&'static str>) {
+        self.record_failure(&pod, now, plugins);
         self.unschedulable.insert(pod, now);
+    }
+
+    /// The attempt failed with an error: the pod is retried after its back-off.
+    pub fn mark_error(&mut self, pod: ObjectRef, now: SimTime) {
+        let attempts = self.record_failure(&pod, now, Vec::new()).attempts;
+        self.next_seq += 1;
+        self.backoff
+            .insert((now.plus(Self::backoff_for(attempts)), self.next_seq), pod);
+    }
+
+    pub fn has_unschedulable(&self) -> bool {
+        !self.unschedulable.is_empty()
     }
 
     pub fn forget(&mut self, pod: &ObjectRef) {
@@ -102,10 +131,30 @@ impl SchedulingQueue {
         now: SimTime,
         priority_of: impl Fn(&ObjectRef) -> i64,
     ) -> Option<SimTime> {
-        let pods: Vec<ObjectRef> = std::mem::take(&mut self.unschedulable)
-            .into_keys()
+        self.move_to_active_or_backoff(now, priority_of, |_| true)
+    }
+
+    /// MoveAllToActiveOrBackoffQueue with a pre-check: only the unschedulable
+    /// pods for which `may_help` says yes to the plugins that rejected them
+    /// move; a pod rejected by no plugin in particular always moves.
+    pub fn move_to_active_or_backoff(
+        &mut self,
+        now: SimTime,
+        priority_of: impl Fn(&ObjectRef) -> i64,
+        may_help: impl Fn(&[&'static str]) -> bool,
+    ) -> Option<SimTime> {
+        let pods: Vec<ObjectRef> = self
+            .unschedulable
+            .keys()
+            .filter(|pod| {
+                self.info
+                    .get(*pod)
+                    .is_none_or(|q| q.plugins.is_empty() || may_help(&q.plugins))
+            })
+            .cloned()
             .collect();
         for pod in pods {
+            self.unschedulable.remove(&pod);
             let (attempts, last) = self
                 .info
                 .get(&pod)
@@ -198,7 +247,7 @@ mod tests {
         let mut q = SchedulingQueue::default();
         q.add(pod("a"), 0);
         let p = q.pop().unwrap();
-        q.mark_unschedulable(p.clone(), SimTime(0));
+        q.mark_unschedulable(p.clone(), SimTime(0), vec!["NodeResourcesFit"]);
         assert!(!q.has_active());
         assert_eq!(
             q.move_all_to_active_or_backoff(SimTime(500), |_| 0),
@@ -207,12 +256,43 @@ mod tests {
         assert!(!q.has_active());
         q.flush(SimTime(1000), |_| 0);
         assert_eq!(q.pop(), Some(p.clone()));
-        q.mark_unschedulable(p.clone(), SimTime(2000));
+        q.mark_unschedulable(p.clone(), SimTime(2000), vec!["NodeResourcesFit"]);
         // second failure: 2 s back-off
         assert_eq!(
             q.move_all_to_active_or_backoff(SimTime(2000), |_| 0),
             Some(SimTime(4000))
         );
+    }
+
+    #[test]
+    fn only_events_that_may_help_move_a_pod() {
+        let mut q = SchedulingQueue::default();
+        q.add(pod("fit"), 0);
+        q.add(pod("spread"), 0);
+        let fit = q.pop().unwrap();
+        let spread = q.pop().unwrap();
+        q.mark_unschedulable(fit.clone(), SimTime(0), vec!["NodeResourcesFit"]);
+        q.mark_unschedulable(spread.clone(), SimTime(0), vec!["PodTopologySpread"]);
+        // A pod was bound somewhere: only spreading can change.
+        q.move_to_active_or_backoff(
+            SimTime(5000),
+            |_| 0,
+            |plugins| plugins.contains(&"PodTopologySpread"),
+        );
+        assert_eq!(q.pop(), Some(spread));
+        assert_eq!(q.pop(), None);
+        assert!(q.has_unschedulable());
+    }
+
+    #[test]
+    fn errors_back_off_without_waiting_for_a_change() {
+        let mut q = SchedulingQueue::default();
+        q.add(pod("a"), 0);
+        let p = q.pop().unwrap();
+        q.mark_error(p.clone(), SimTime(0));
+        assert_eq!(q.next_due(), Some(SimTime(1000)));
+        q.flush(SimTime(1000), |_| 0);
+        assert_eq!(q.pop(), Some(p));
     }
 
     #[test]

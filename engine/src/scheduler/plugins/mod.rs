@@ -1,17 +1,48 @@
 //! The default profile's plugins, one per file, with upstream names and reason texts.
+//!
+//! The default profile (pkg/scheduler/apis/config/v1/default_plugins.go) in
+//! its order, and where each plugin is here:
+//!
+//! | upstream plugin | here |
+//! | --- | --- |
+//! | SchedulingGates, PrioritySort | `queue.rs` (priority, then arrival) |
+//! | NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit | one file each below |
+//! | VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone | not yet: volumes are not simulated |
+//! | PodTopologySpread, InterPodAffinity | one file each below |
+//! | DefaultPreemption | `Scheduler::fit_error_message` (the PostFilter dry run) |
+//! | NodeResourcesBalancedAllocation, ImageLocality | one file each below |
+//! | DefaultBinder | `Scheduler::schedule_one`, through the pods/binding subresource |
+//!
+//! When PersistentVolumeClaims are simulated, VolumeBinding goes in
+//! `volume_binding.rs`: its PreFilter refuses pods with unbound immediate
+//! claims (a rejected PreFilter already becomes the `0/N nodes are available:
+//! <message>.` form, with every node "Preemption is not helpful"), its Filter
+//! checks each node against the claims' volumes, and it is listed in
+//! `default_filters` between NodeResourcesFit and PodTopologySpread.
+//!
+//! Preemption (DefaultPreemption's real work) needs PriorityClasses, which
+//! admission refuses for now, so every pod has priority 0 and no node ever
+//! has victims. When they come, the dry run in `Scheduler::fit_error_message`
+//! becomes a `preemption.rs` beside `mod.rs` in `scheduler/`: for each node
+//! whose filter status was Unschedulable, remove lower-priority pods from a
+//! copy of its NodeInfo (`NodeInfo::remove_pod`) until the filters pass,
+//! then nominate the best node and delete the victims through the API server.
 
 pub mod balanced_allocation;
+pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_ports;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod taint_toleration;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 
-/// Filters in the order of the default profile (pkg/scheduler/apis/config/v1/default_plugins.go);
-/// a node fails at the first filter that rejects it.
+/// Filters in the order of the default profile; a node fails at the first
+/// filter that rejects it.
 pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
     vec![
         Box::new(node_unschedulable::NodeUnschedulable),
@@ -20,30 +51,128 @@ pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
         Box::new(node_affinity::NodeAffinity),
         Box::new(node_ports::NodePorts),
         Box::new(node_resources_fit::NodeResourcesFit),
+        Box::new(pod_topology_spread::PodTopologySpread),
+        Box::new(inter_pod_affinity::InterPodAffinity),
     ]
 }
 
-/// Scorers with the default profile's weights.
+/// Scorers in the order of the default profile, with its weights.
 pub fn default_scorers() -> Vec<Box<dyn ScorePlugin>> {
     vec![
         Box::new(taint_toleration::TaintToleration),
         Box::new(node_affinity::NodeAffinity),
         Box::new(node_resources_fit::NodeResourcesFit),
+        Box::new(pod_topology_spread::PodTopologySpread),
+        Box::new(inter_pod_affinity::InterPodAffinity),
         Box::new(balanced_allocation::NodeResourcesBalancedAllocation),
+        Box::new(image_locality::ImageLocality),
     ]
 }
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashMap};
+    use std::sync::Arc;
 
     use k8s_openapi::api::core::v1::{
-        Container, Node, NodeSpec, NodeStatus, Pod, PodSpec, ResourceRequirements, Taint,
+        Container, ContainerImage, Node, NodeSpec, NodeStatus, Pod, PodSpec, ResourceRequirements,
+        Taint,
     };
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-    use crate::scheduler::framework::NodeInfo;
+    use crate::labels::Labels;
+    use crate::scheduler::framework::{NodeInfo, PlacedPod, Snapshot, Workloads};
+
+    /// Nodes and the cluster facts a Snapshot borrows, for plugin tests.
+    pub struct TestCluster {
+        pub nodes: Vec<Box<NodeInfo>>,
+        pub image_nodes: HashMap<String, usize>,
+        pub namespaces: HashMap<String, Labels>,
+        pub workloads: Workloads,
+    }
+
+    impl TestCluster {
+        pub fn get(&self) -> Snapshot<'_> {
+            let counts = self.nodes.iter().fold((0, 0), |(a, r), n| {
+                (
+                    a + n.pods_with_affinity,
+                    r + n.pods_with_required_anti_affinity,
+                )
+            });
+            Snapshot::new(
+                &self.nodes,
+                &self.image_nodes,
+                &self.namespaces,
+                &self.workloads,
+                counts,
+            )
+        }
+    }
+
+    /// A cluster of these nodes (in this order) with the usual namespaces.
+    pub fn snapshot_of(nodes: Vec<NodeInfo>) -> TestCluster {
+        let mut image_nodes: HashMap<String, usize> = HashMap::new();
+        for n in &nodes {
+            for (name, _) in &n.images {
+                *image_nodes.entry(name.clone()).or_default() += 1;
+            }
+        }
+        let namespaces = ["default", "kube-system", "other"]
+            .iter()
+            .map(|ns| {
+                (
+                    ns.to_string(),
+                    [("kubernetes.io/metadata.name".to_string(), ns.to_string())].into(),
+                )
+            })
+            .collect();
+        TestCluster {
+            nodes: nodes.into_iter().map(Box::new).collect(),
+            image_nodes,
+            namespaces,
+            workloads: Workloads::default(),
+        }
+    }
+
+    /// A node's info with these pods placed on it (uids made up where missing).
+    pub fn info_with_pods(node: Node, pods: &[Pod]) -> NodeInfo {
+        let mut info = NodeInfo::new(node);
+        for (i, pod) in pods.iter().enumerate() {
+            let mut placed = PlacedPod::from_pod(pod);
+            if placed.uid.is_empty() {
+                placed.uid = format!("{}-pod-{i}", info.name);
+            }
+            info.add_pod(Arc::new(placed));
+        }
+        info
+    }
+
+    pub fn with_images(mut node: Node, images: &[(&[&str], i64)]) -> Node {
+        let status = node.status.get_or_insert_with(Default::default);
+        status.images = Some(
+            images
+                .iter()
+                .map(|(names, size)| ContainerImage {
+                    names: Some(names.iter().map(|n| n.to_string()).collect()),
+                    size_bytes: Some(*size),
+                })
+                .collect(),
+        );
+        node
+    }
+
+    /// A pod in "default" with these labels and small requests.
+    pub fn labelled_pod(labels: &[(&str, &str)]) -> Pod {
+        let mut p = pod(Some("100m"), Some("128Mi"));
+        p.metadata.labels = Some(
+            labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        p
+    }
 
     pub fn node(name: &str, cpu: &str, memory: &str) -> Node {
         let resources: BTreeMap<String, Quantity> = [

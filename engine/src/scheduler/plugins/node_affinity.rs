@@ -1,10 +1,12 @@
 //! NodeAffinity: nodeSelector and required node affinity filter; preferred
 //! terms add their weights to the score.
 
-use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, NodeSelectorTerm};
+use k8s_openapi::api::core::v1::{
+    Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm,
+};
 
 use crate::scheduler::framework::{
-    default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
+    default_normalize, CycleState, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Snapshot, Status,
 };
 
 pub const NAME: &str = "NodeAffinity";
@@ -54,26 +56,45 @@ pub fn term_matches(term: &NodeSelectorTerm, node: &Node) -> bool {
         })
 }
 
-/// nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both hold.
-pub fn pod_matches_node(pod: &PodInfo, node: &Node) -> bool {
-    let Some(spec) = &pod.pod.spec else {
+fn required_node_affinity(pod: &Pod) -> Option<&NodeSelector> {
+    pod.spec
+        .as_ref()?
+        .affinity
+        .as_ref()?
+        .node_affinity
+        .as_ref()?
+        .required_during_scheduling_ignored_during_execution
+        .as_ref()
+}
+
+fn preferred_terms(pod: &Pod) -> &[PreferredSchedulingTerm] {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.affinity.as_ref())
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| {
+            na.preferred_during_scheduling_ignored_during_execution
+                .as_deref()
+        })
+        .unwrap_or(&[])
+}
+
+/// nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both hold
+/// (nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)).
+pub fn pod_matches_node(pod: &Pod, node: &Node) -> bool {
+    let Some(spec) = &pod.spec else {
         return true;
     };
-    let labels = node.metadata.labels.clone().unwrap_or_default();
     if let Some(selector) = &spec.node_selector {
-        if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        let labels = node.metadata.labels.as_ref();
+        if !selector
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+        {
             return false;
         }
     }
-    let required = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| {
-            na.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
-    match required {
+    match required_node_affinity(pod) {
         Some(selector) => selector
             .node_selector_terms
             .iter()
@@ -89,8 +110,23 @@ impl FilterPlugin for NodeAffinity {
         NAME
     }
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
-        if pod_matches_node(pod, &node.node) {
+    /// Nothing to check without a nodeSelector or required node affinity
+    /// (nodeaffinity.PreFilter's Skip).
+    fn pre_filter(&self, _state: &mut CycleState, pod: &PodInfo, _nodes: &Snapshot) -> Status {
+        let has_selector = pod
+            .pod
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.node_selector.is_some());
+        if !has_selector && required_node_affinity(pod.pod).is_none() {
+            Status::skip(NAME)
+        } else {
+            Status::success(NAME)
+        }
+    }
+
+    fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
+        if pod_matches_node(pod.pod, &node.node) {
             Status::success(NAME)
         } else {
             Status::unresolvable(NAME, ERR_REASON_POD)
@@ -107,28 +143,31 @@ impl ScorePlugin for NodeAffinity {
         2
     }
 
-    /// The sum of the weights of the preferred terms the node matches.
-    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        pod.pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.affinity.as_ref())
-            .and_then(|a| a.node_affinity.as_ref())
-            .and_then(|na| {
-                na.preferred_during_scheduling_ignored_during_execution
-                    .as_ref()
-            })
-            .map(|terms| {
-                terms
-                    .iter()
-                    .filter(|t| t.weight != 0 && term_matches(&t.preference, &node.node))
-                    .map(|t| i64::from(t.weight))
-                    .sum()
-            })
-            .unwrap_or(0)
+    /// Nothing to score without preferred terms (nodeaffinity.PreScore's Skip).
+    fn pre_score(
+        &self,
+        _state: &mut CycleState,
+        pod: &PodInfo,
+        _feasible: &[&NodeInfo],
+        _nodes: &Snapshot,
+    ) -> Status {
+        if preferred_terms(pod.pod).is_empty() {
+            Status::skip(NAME)
+        } else {
+            Status::success(NAME)
+        }
     }
 
-    fn normalize(&self, scores: &mut [i64]) {
+    /// The sum of the weights of the preferred terms the node matches.
+    fn score(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        preferred_terms(pod.pod)
+            .iter()
+            .filter(|t| t.weight != 0 && term_matches(&t.preference, &node.node))
+            .map(|t| i64::from(t.weight))
+            .sum()
+    }
+
+    fn normalize(&self, _state: &CycleState, _feasible: &[&NodeInfo], scores: &mut [i64]) {
         default_normalize(scores, false);
     }
 }
@@ -137,8 +176,9 @@ impl ScorePlugin for NodeAffinity {
 mod tests {
     use super::*;
     use crate::scheduler::framework::Code;
+    use crate::scheduler::plugins::testing::snapshot_of;
     use crate::scheduler::plugins::testing::{info, node, pod, with_labels};
-    use k8s_openapi::api::core::v1::{Affinity, NodeSelector, PreferredSchedulingTerm};
+    use k8s_openapi::api::core::v1::Affinity;
 
     fn req(key: &str, op: &str, values: &[&str]) -> NodeSelectorRequirement {
         NodeSelectorRequirement {
@@ -231,7 +271,7 @@ mod tests {
             ),
         ];
         for (name, p, n, want) in cases {
-            let status = NodeAffinity.filter(&PodInfo::new(&p), &info(n));
+            let status = NodeAffinity.filter(&CycleState::default(), &PodInfo::new(&p), &info(n));
             assert_eq!(status.code, want, "{name}");
             if want != Code::Success {
                 assert_eq!(status.reasons, vec![ERR_REASON_POD.to_string()]);
@@ -258,15 +298,40 @@ mod tests {
             ..Affinity::default()
         });
         let pi = PodInfo::new(&p);
-        let mut scores = vec![
-            NodeAffinity.score(
-                &pi,
-                &info(with_labels(node("a", "1", "1Gi"), &[("zone", "a")])),
-            ),
-            NodeAffinity.score(&pi, &info(node("b", "1", "1Gi"))),
-        ];
+        let cluster = snapshot_of(vec![
+            info(with_labels(node("a", "1", "1Gi"), &[("zone", "a")])),
+            info(node("b", "1", "1Gi")),
+        ]);
+        let nodes = cluster.get();
+        let feasible: Vec<&NodeInfo> = nodes.iter().collect();
+        let mut state = CycleState::default();
+        assert!(NodeAffinity
+            .pre_score(&mut state, &pi, &feasible, &nodes)
+            .is_success());
+        let mut scores: Vec<i64> = feasible
+            .iter()
+            .map(|n| NodeAffinity.score(&state, &pi, n))
+            .collect();
         assert_eq!(scores, vec![50, 0]);
-        NodeAffinity.normalize(&mut scores);
+        NodeAffinity.normalize(&state, &feasible, &mut scores);
         assert_eq!(scores, vec![100, 0]);
+    }
+
+    #[test]
+    fn pods_without_node_constraints_skip() {
+        let cluster = snapshot_of(vec![info(node("a", "1", "1Gi"))]);
+        let p = pod(None, None);
+        let pi = PodInfo::new(&p);
+        let mut state = CycleState::default();
+        assert!(NodeAffinity
+            .pre_filter(&mut state, &pi, &cluster.get())
+            .is_skip());
+        assert!(NodeAffinity
+            .pre_score(&mut state, &pi, &[], &cluster.get())
+            .is_skip());
+        let required = with_required(vec![req("disktype", "In", &["ssd"])]);
+        assert!(NodeAffinity
+            .pre_filter(&mut state, &PodInfo::new(&required), &cluster.get())
+            .is_success());
     }
 }

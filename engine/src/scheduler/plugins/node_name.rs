@@ -2,7 +2,7 @@
 //! (A pod created with nodeName is already bound and never reaches the
 //! scheduler; the filter matters for `sim explain` and preemption.)
 
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, PodInfo, Status};
+use crate::scheduler::framework::{CycleState, FilterPlugin, NodeInfo, PodInfo, Status};
 
 pub const NAME: &str = "NodeName";
 pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
@@ -14,7 +14,7 @@ impl FilterPlugin for NodeName {
         NAME
     }
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+    fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         match pod.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
             Some(wanted) if !wanted.is_empty() && wanted != node.name => {
                 Status::unresolvable(NAME, ERR_REASON)
@@ -45,7 +45,11 @@ mod tests {
         for (name, p, want) in cases {
             assert_eq!(
                 NodeName
-                    .filter(&PodInfo::new(&p), &info(node("a", "1", "1Gi")))
+                    .filter(
+                        &CycleState::default(),
+                        &PodInfo::new(&p),
+                        &info(node("a", "1", "1Gi"))
+                    )
                     .code,
                 want,
                 "{name}"

@@ -4,7 +4,7 @@
 //! still spread.
 
 use crate::scheduler::framework::{
-    FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+    Code, CycleState, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
 pub const NAME: &str = "NodeResourcesFit";
@@ -20,25 +20,44 @@ impl FilterPlugin for NodeResourcesFit {
     }
 
     /// fitsRequest: every shortage is a reason, so a learner sees them all.
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+    /// A request larger than the node's whole allocatable can never fit there,
+    /// whatever is evicted, so the node is UnschedulableAndUnresolvable and
+    /// preemption leaves it alone (fit.go, kubernetes#131345).
+    fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         let mut reasons = Vec::new();
-        if node.requested.pods + 1 > node.allocatable.pods {
+        let mut unresolvable = false;
+        if node.requested.pods.saturating_add(1) > node.allocatable.pods {
             reasons.push(TOO_MANY_PODS.to_string());
         }
         let want = pod.requests;
         if want.milli_cpu > 0
-            && want.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu
+            && want.milli_cpu
+                > node
+                    .allocatable
+                    .milli_cpu
+                    .saturating_sub(node.requested.milli_cpu)
         {
             reasons.push(INSUFFICIENT_CPU.to_string());
+            unresolvable |= want.milli_cpu > node.allocatable.milli_cpu;
         }
-        if want.memory > 0 && want.memory > node.allocatable.memory - node.requested.memory {
+        if want.memory > 0
+            && want.memory
+                > node
+                    .allocatable
+                    .memory
+                    .saturating_sub(node.requested.memory)
+        {
             reasons.push(INSUFFICIENT_MEMORY.to_string());
+            unresolvable |= want.memory > node.allocatable.memory;
         }
         if reasons.is_empty() {
-            Status::success(NAME)
-        } else {
-            Status::unschedulable(NAME, reasons)
+            return Status::success(NAME);
         }
+        let mut status = Status::unschedulable(NAME, reasons);
+        if unresolvable {
+            status.code = Code::UnschedulableAndUnresolvable;
+        }
+        status
     }
 }
 
@@ -47,7 +66,9 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
+    // In i128: a node may claim an absurd capacity.
+    ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
+        / i128::from(capacity)) as i64
 }
 
 impl ScorePlugin for NodeResourcesFit {
@@ -60,13 +81,17 @@ impl ScorePlugin for NodeResourcesFit {
     }
 
     /// LeastAllocated over cpu and memory, each with weight 1.
-    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+    fn score(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
         let cpu = least_requested(
-            node.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu,
+            node.non_zero_requested
+                .milli_cpu
+                .saturating_add(pod.non_zero_requests.milli_cpu),
             node.allocatable.milli_cpu,
         );
         let memory = least_requested(
-            node.non_zero_requested.memory + pod.non_zero_requests.memory,
+            node.non_zero_requested
+                .memory
+                .saturating_add(pod.non_zero_requests.memory),
             node.allocatable.memory,
         );
         (cpu + memory) / 2
@@ -76,15 +101,12 @@ impl ScorePlugin for NodeResourcesFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::framework::Code;
-    use crate::scheduler::plugins::testing::{info, node, pod};
+    use crate::scheduler::plugins::testing::{info, info_with_pods, node, pod};
 
     #[test]
     fn filter_table() {
-        let mut busy = info(node("busy", "2", "4Gi"));
-        let filler = pod(Some("1500m"), Some("3Gi"));
-        busy.add_pod("filler", &PodInfo::new(&filler));
-        let cases: [(&str, _, _, Code, &[&str]); 5] = [
+        let busy = info_with_pods(node("busy", "2", "4Gi"), &[pod(Some("1500m"), Some("3Gi"))]);
+        let cases: [(&str, _, _, Code, &[&str]); 7] = [
             (
                 "fits",
                 pod(Some("1"), Some("1Gi")),
@@ -100,17 +122,31 @@ mod tests {
                 &[],
             ),
             (
-                "too much cpu",
+                "more cpu than the node has at all",
                 pod(Some("3"), None),
                 info(node("n", "2", "4Gi")),
+                Code::UnschedulableAndUnresolvable,
+                &[INSUFFICIENT_CPU],
+            ),
+            (
+                "more cpu than is free",
+                pod(Some("1"), None),
+                busy.clone(),
                 Code::Unschedulable,
                 &[INSUFFICIENT_CPU],
             ),
             (
                 "both short",
                 pod(Some("1"), Some("2Gi")),
-                busy,
+                busy.clone(),
                 Code::Unschedulable,
+                &[INSUFFICIENT_CPU, INSUFFICIENT_MEMORY],
+            ),
+            (
+                "one short, the other too big for the node",
+                pod(Some("1"), Some("5Gi")),
+                busy,
+                Code::UnschedulableAndUnresolvable,
                 &[INSUFFICIENT_CPU, INSUFFICIENT_MEMORY],
             ),
             (
@@ -122,7 +158,7 @@ mod tests {
             ),
         ];
         for (name, p, n, want, reasons) in cases {
-            let status = NodeResourcesFit.filter(&PodInfo::new(&p), &n);
+            let status = NodeResourcesFit.filter(&CycleState::default(), &PodInfo::new(&p), &n);
             assert_eq!(status.code, want, "{name}");
             assert_eq!(
                 status.reasons,
@@ -137,11 +173,10 @@ mod tests {
         let p = pod(Some("1"), Some("1Gi"));
         let pi = PodInfo::new(&p);
         let empty = info(node("empty", "4", "8Gi"));
-        let mut half = info(node("half", "4", "8Gi"));
-        let filler = pod(Some("2"), Some("4Gi"));
-        half.add_pod("filler", &PodInfo::new(&filler));
+        let half = info_with_pods(node("half", "4", "8Gi"), &[pod(Some("2"), Some("4Gi"))]);
+        let state = CycleState::default();
         // empty: cpu (4-1)/4=75, memory (8-1)/8=87 → 81; half: cpu 25, memory 37 → 31
-        assert_eq!(NodeResourcesFit.score(&pi, &empty), 81);
-        assert_eq!(NodeResourcesFit.score(&pi, &half), 31);
+        assert_eq!(NodeResourcesFit.score(&state, &pi, &empty), 81);
+        assert_eq!(NodeResourcesFit.score(&state, &pi, &half), 31);
     }
 }

@@ -1,7 +1,10 @@
 //! NodeUnschedulable: a cordoned node takes no new pods, unless the pod
 //! tolerates the `node.kubernetes.io/unschedulable` taint.
 
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, PodInfo, Status};
+use k8s_openapi::api::core::v1::Taint;
+
+use crate::scheduler::framework::{CycleState, FilterPlugin, NodeInfo, PodInfo, Status};
+use crate::scheduler::plugins::taint_toleration::tolerated_by;
 
 pub const NAME: &str = "NodeUnschedulable";
 pub const ERR_REASON_UNSCHEDULABLE: &str = "node(s) were unschedulable";
@@ -14,7 +17,7 @@ impl FilterPlugin for NodeUnschedulable {
         NAME
     }
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+    fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         let cordoned = node
             .node
             .spec
@@ -24,20 +27,20 @@ impl FilterPlugin for NodeUnschedulable {
         if !cordoned {
             return Status::success(NAME);
         }
-        let tolerated = pod
+        // The pod may tolerate the taint a cordon stands for (v1helper.TolerationsTolerateTaint).
+        let taint = Taint {
+            key: UNSCHEDULABLE_TAINT.to_string(),
+            effect: "NoSchedule".to_string(),
+            value: None,
+            time_added: None,
+        };
+        let tolerations = pod
             .pod
             .spec
-            .iter()
-            .flat_map(|s| s.tolerations.iter().flatten())
-            .any(|t| {
-                let key_matches = t.key.as_deref() == Some(UNSCHEDULABLE_TAINT)
-                    || (t.key.is_none() && t.operator.as_deref() == Some("Exists"));
-                key_matches
-                    && t.effect
-                        .as_deref()
-                        .is_none_or(|e| e.is_empty() || e == "NoSchedule")
-            });
-        if tolerated {
+            .as_ref()
+            .and_then(|s| s.tolerations.as_deref())
+            .unwrap_or(&[]);
+        if tolerated_by(tolerations, &taint) {
             Status::success(NAME)
         } else {
             Status::unresolvable(NAME, ERR_REASON_UNSCHEDULABLE)
@@ -87,7 +90,8 @@ mod tests {
             ),
         ];
         for (name, n, p, want) in cases {
-            let status = NodeUnschedulable.filter(&PodInfo::new(&p), &info(n));
+            let status =
+                NodeUnschedulable.filter(&CycleState::default(), &PodInfo::new(&p), &info(n));
             assert_eq!(status.code, want, "{name}");
             if want != Code::Success {
                 assert_eq!(status.reasons, vec![ERR_REASON_UNSCHEDULABLE.to_string()]);

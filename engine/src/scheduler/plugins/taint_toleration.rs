@@ -4,10 +4,11 @@
 use k8s_openapi::api::core::v1::{Taint, Toleration};
 
 use crate::scheduler::framework::{
-    default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
+    default_normalize, CycleState, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Snapshot, Status,
 };
 
 pub const NAME: &str = "TaintToleration";
+const PRE_SCORE_KEY: &str = "PreScoreTaintToleration";
 
 /// `node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }`
 pub fn untolerated_reason(taint: &Taint) -> String {
@@ -66,7 +67,7 @@ impl FilterPlugin for TaintToleration {
         NAME
     }
 
-    fn filter(&self, pod: &PodInfo, node: &NodeInfo) -> Status {
+    fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         let tolerations = pod_tolerations(pod);
         let untolerated = node_taints(node)
             .iter()
@@ -88,8 +89,15 @@ impl ScorePlugin for TaintToleration {
         3
     }
 
-    /// The number of PreferNoSchedule taints the pod does not tolerate.
-    fn score(&self, pod: &PodInfo, node: &NodeInfo) -> i64 {
+    /// Keeps the tolerations that can apply to PreferNoSchedule taints
+    /// (getAllTolerationPreferNoSchedule: those with that effect or none).
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        _feasible: &[&NodeInfo],
+        _nodes: &Snapshot,
+    ) -> Status {
         let tolerations: Vec<Toleration> = pod_tolerations(pod)
             .iter()
             .filter(|t| {
@@ -99,14 +107,32 @@ impl ScorePlugin for TaintToleration {
             })
             .cloned()
             .collect();
-        node_taints(node)
+        state.write(PRE_SCORE_KEY, tolerations);
+        Status::success(NAME)
+    }
+
+    /// The number of PreferNoSchedule taints the pod does not tolerate.
+    fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
+        let taints = node_taints(node);
+        if taints.is_empty() {
+            return 0;
+        }
+        let computed;
+        let tolerations: &[Toleration] = match state.read::<Vec<Toleration>>(PRE_SCORE_KEY) {
+            Some(t) => t,
+            None => {
+                computed = pod_tolerations(pod).to_vec();
+                &computed
+            }
+        };
+        taints
             .iter()
-            .filter(|t| t.effect == "PreferNoSchedule" && !tolerated_by(&tolerations, t))
+            .filter(|t| t.effect == "PreferNoSchedule" && !tolerated_by(tolerations, t))
             .count() as i64
     }
 
     /// Fewer untolerated taints is better.
-    fn normalize(&self, scores: &mut [i64]) {
+    fn normalize(&self, _state: &CycleState, _feasible: &[&NodeInfo], scores: &mut [i64]) {
         default_normalize(scores, true);
     }
 }
@@ -115,7 +141,7 @@ impl ScorePlugin for TaintToleration {
 mod tests {
     use super::*;
     use crate::scheduler::framework::Code;
-    use crate::scheduler::plugins::testing::{info, node, pod, with_taint};
+    use crate::scheduler::plugins::testing::{info, node, pod, snapshot_of, with_taint};
 
     fn toleration(
         key: Option<&str>,
@@ -204,7 +230,8 @@ mod tests {
             ),
         ];
         for (name, n, p, want, reason) in cases {
-            let status = TaintToleration.filter(&PodInfo::new(&p), &info(n));
+            let status =
+                TaintToleration.filter(&CycleState::default(), &PodInfo::new(&p), &info(n));
             assert_eq!(status.code, want, "{name}");
             if !reason.is_empty() {
                 assert_eq!(status.reasons, vec![reason.to_string()], "{name}");
@@ -215,14 +242,28 @@ mod tests {
     #[test]
     fn score_prefers_fewer_soft_taints() {
         let soft = with_taint(node("soft", "2", "2Gi"), "spot", "", "PreferNoSchedule");
-        let p = pod(None, None);
-        let info_p = PodInfo::new(&p);
-        let mut scores = vec![
-            TaintToleration.score(&info_p, &info(node("plain", "2", "2Gi"))),
-            TaintToleration.score(&info_p, &info(soft)),
+        let cluster = snapshot_of(vec![info(node("plain", "2", "2Gi")), info(soft)]);
+        let nodes = cluster.get();
+        let feasible: Vec<&NodeInfo> = nodes.iter().collect();
+        let plain_pod = pod(None, None);
+        let mut tolerating = pod(None, None);
+        tolerating.spec.as_mut().unwrap().tolerations =
+            Some(vec![toleration(Some("spot"), "Exists", None, None)]);
+        let cases = [
+            ("plain pod", plain_pod, vec![0, 1], vec![100, 0]),
+            ("tolerates spot", tolerating, vec![0, 0], vec![100, 100]),
         ];
-        assert_eq!(scores, vec![0, 1]);
-        TaintToleration.normalize(&mut scores);
-        assert_eq!(scores, vec![100, 0]);
+        for (name, p, raw, normalized) in cases {
+            let pi = PodInfo::new(&p);
+            let mut state = CycleState::default();
+            TaintToleration.pre_score(&mut state, &pi, &feasible, &nodes);
+            let mut scores: Vec<i64> = feasible
+                .iter()
+                .map(|n| TaintToleration.score(&state, &pi, n))
+                .collect();
+            assert_eq!(scores, raw, "{name}");
+            TaintToleration.normalize(&state, &feasible, &mut scores);
+            assert_eq!(scores, normalized, "{name}");
+        }
     }
 }
