@@ -14,6 +14,7 @@ pub mod known_kinds;
 pub mod kubectl;
 pub mod kubelet;
 pub mod labels;
+pub mod lessons;
 pub mod manifest;
 pub mod objects;
 pub mod podutil;
