@@ -21,7 +21,7 @@ cargo test -p kubeplay-frontend || die "frontend unit tests: cargo test -p kubep
 build_site
 
 log "browser tests (python3 tests/browser/run.py)"
-python3 tests/browser/run.py --dist "$KUBEPLAY_ROOT/dist" \
+timeout 600 python3 tests/browser/run.py --dist "$KUBEPLAY_ROOT/dist" \
     --chromium "$CHROMIUM" --chromedriver "$CHROMEDRIVER" \
     || die "browser tests: python3 tests/browser/run.py (screenshots in tests/artifacts/)"
 
