@@ -165,6 +165,36 @@ def test_terminal(b):
     assert_no_crash(b)
 
 
+def test_gutter_follows_scroll(b):
+    long_text = "".join(f"# line {n}\n" for n in range(1, 121))
+    b.script("""
+        const t = document.getElementById('editor');
+        t.value = arguments[0];
+        t.dispatchEvent(new Event('input', {bubbles: true}));
+    """, long_text)
+    wait_for(lambda: len(b.find_all(".gutter-line")) == 121, what="121 gutter lines")
+    b.script("document.getElementById('editor').scrollTop = 1e6;")
+    def level():
+        top, gutter_top = b.script("""
+            return [document.getElementById('editor').scrollTop,
+                    document.querySelector('.gutter').scrollTop];
+        """)
+        return top > 0 and abs(top - gutter_top) <= 1 and (top, gutter_top)
+    wait_for(level, timeout=5, what="the gutter to scroll with the text")
+    # The last numbered line sits level with the text's last line.
+    offset = b.script("""
+        const t = document.getElementById('editor');
+        const last = document.querySelector('.gutter-line[data-line="120"]');
+        const lineTop = last.getBoundingClientRect().top;
+        const textTop = t.getBoundingClientRect().top;
+        const cs = getComputedStyle(t);
+        const expected = textTop + parseFloat(cs.paddingTop) + 119 * parseFloat(cs.lineHeight) - t.scrollTop;
+        return lineTop - expected;
+    """)
+    check(abs(offset) <= 1, f"gutter line 120 is {offset}px off its text line after scrolling")
+    assert_no_crash(b)
+
+
 def test_yaml_error_names_line(b):
     set_editor(b, BROKEN_MANIFEST)
     text = editor_value(b)
@@ -200,6 +230,7 @@ TESTS = [
     test_apply_and_run,
     test_step_button,
     test_terminal,
+    test_gutter_follows_scroll,
     test_yaml_error_names_line,
     test_garbage_does_not_crash,
 ]
