@@ -157,19 +157,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "DaemonSet",
-            api_version: "apps/v1",
-            group: "apps",
-            plural: "daemonsets",
-            singular: "daemonset",
-            short_names: &["ds"],
-            etcd_prefix: "daemonsets",
-            namespaced: true,
-        },
-        round_trip: round_trip::<apps::v1::DaemonSet>,
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "StatefulSet",
             api_version: "apps/v1",
             group: "apps",

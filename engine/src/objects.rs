@@ -2,7 +2,7 @@
 //! k8s-openapi, wrapped in one enum so the store and the API server can hold
 //! any of them.
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -191,6 +191,10 @@ kinds! {
     Deployment(Deployment) {
         api_version: "apps/v1", group: "apps", plural: "deployments", singular: "deployment",
         short: ["deploy"], etcd: "deployments", namespaced: true
+    },
+    DaemonSet(DaemonSet) {
+        api_version: "apps/v1", group: "apps", plural: "daemonsets", singular: "daemonset",
+        short: ["ds"], etcd: "daemonsets", namespaced: true
     },
     Lease(Lease) {
         api_version: "coordination.k8s.io/v1", group: "coordination.k8s.io", plural: "leases", singular: "lease",

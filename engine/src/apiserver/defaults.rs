@@ -4,7 +4,8 @@
 //! plugin/pkg/admission/defaulttolerationseconds).
 
 use k8s_openapi::api::apps::v1::{
-    Deployment, DeploymentStrategy, ReplicaSet, RollingUpdateDeployment,
+    DaemonSet, DaemonSetUpdateStrategy, Deployment, DeploymentStrategy, ReplicaSet,
+    RollingUpdateDaemonSet, RollingUpdateDeployment,
 };
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec, Toleration};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -25,6 +26,7 @@ pub fn apply_defaults(object: &mut Object) {
         }
         Object::ReplicaSet(rs) => default_replica_set(rs),
         Object::Deployment(deployment) => default_deployment(deployment),
+        Object::DaemonSet(ds) => default_daemon_set(ds),
         _ => {}
     }
 }
@@ -61,6 +63,28 @@ fn default_deployment(deployment: &mut Deployment) {
     }
     spec.revision_history_limit.get_or_insert(10);
     spec.progress_deadline_seconds.get_or_insert(600);
+    if let Some(pod_spec) = spec.template.spec.as_mut() {
+        default_pod_spec(pod_spec);
+    }
+}
+
+/// SetDefaults_DaemonSet: RollingUpdate, one pod unavailable at a time, no surge.
+fn default_daemon_set(ds: &mut DaemonSet) {
+    let Some(spec) = ds.spec.as_mut() else { return };
+    let strategy = spec
+        .update_strategy
+        .get_or_insert_with(DaemonSetUpdateStrategy::default);
+    let strategy_type = strategy
+        .type_
+        .get_or_insert_with(|| "RollingUpdate".to_string());
+    if strategy_type == "RollingUpdate" {
+        let rolling = strategy
+            .rolling_update
+            .get_or_insert_with(RollingUpdateDaemonSet::default);
+        rolling.max_unavailable.get_or_insert(IntOrString::Int(1));
+        rolling.max_surge.get_or_insert(IntOrString::Int(0));
+    }
+    spec.revision_history_limit.get_or_insert(10);
     if let Some(pod_spec) = spec.template.spec.as_mut() {
         default_pod_spec(pod_spec);
     }

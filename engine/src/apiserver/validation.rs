@@ -107,6 +107,17 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::Node(node) => validate_object_meta(&node.metadata, false, &mut errors),
         Object::Event(ev) => validate_object_meta(&ev.metadata, false, &mut errors),
         Object::Lease(lease) => validate_object_meta(&lease.metadata, false, &mut errors),
+        Object::DaemonSet(ds) => {
+            validate_object_meta(&ds.metadata, false, &mut errors);
+            match &ds.spec {
+                Some(spec) => validate_selector_and_template(
+                    Some(&spec.selector),
+                    Some(&spec.template),
+                    &mut errors,
+                ),
+                None => errors.push(FieldError::required("spec.selector", "")),
+            }
+        }
         Object::ServiceAccount(sa) => validate_object_meta(&sa.metadata, false, &mut errors),
         Object::Role(r) => validate_rbac_meta(&r.metadata, &mut errors),
         Object::ClusterRole(r) => validate_rbac_meta(&r.metadata, &mut errors),
@@ -425,6 +436,15 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
             }
         }
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
+            let (os, ns) = (
+                o.spec.as_ref().map(|s| &s.selector),
+                n.spec.as_ref().map(|s| &s.selector),
+            );
+            if os != ns {
+                errors.push(immutable_selector(ns));
+            }
+        }
+        (Object::DaemonSet(o), Object::DaemonSet(n)) => {
             let (os, ns) = (
                 o.spec.as_ref().map(|s| &s.selector),
                 n.spec.as_ref().map(|s| &s.selector),

@@ -2,6 +2,7 @@
 //! woken by watch events (through `keys_for`) or a requeue, reads the world
 //! through the API server and moves it one step toward the desired state.
 
+pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
 pub mod namespace;
@@ -62,6 +63,7 @@ pub trait Controller {
 pub fn all() -> Vec<Box<dyn Controller>> {
     vec![
         Box::new(deployment::DeploymentController),
+        Box::new(daemonset::DaemonSetController),
         Box::new(replicaset::ReplicaSetController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),

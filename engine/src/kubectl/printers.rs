@@ -33,6 +33,16 @@ pub fn table(
         Kind::Pod => vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
         Kind::Deployment => vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         Kind::ReplicaSet => vec!["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        Kind::DaemonSet => vec![
+            "NAME",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "NODE SELECTOR",
+            "AGE",
+        ],
         Kind::Node => vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
@@ -45,7 +55,9 @@ pub fn table(
     if wide {
         header.extend(match kind {
             Kind::Pod => vec!["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-            Kind::Deployment | Kind::ReplicaSet => vec!["CONTAINERS", "IMAGES", "SELECTOR"],
+            Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet => {
+                vec!["CONTAINERS", "IMAGES", "SELECTOR"]
+            }
             Kind::RoleBinding | Kind::ClusterRoleBinding => {
                 vec!["USERS", "GROUPS", "SERVICEACCOUNTS"]
             }
@@ -65,6 +77,7 @@ pub fn table(
             Object::Pod(p) => pod_row(p, wide, now),
             Object::Deployment(d) => deployment_row(d, wide, now),
             Object::ReplicaSet(rs) => replica_set_row(rs, wide, now),
+            Object::DaemonSet(ds) => daemon_set_row(ds, wide, now),
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
@@ -377,6 +390,41 @@ fn replica_set_row(rs: &ReplicaSet, wide: bool, now: SimTime) -> Vec<String> {
     if wide {
         let (containers, images) =
             containers_images(spec.template.as_ref().and_then(|t| t.spec.as_ref()));
+        row.extend([containers, images, format_selector(&spec.selector)]);
+    }
+    row
+}
+
+/// printDaemonSet.
+fn daemon_set_row(
+    ds: &k8s_openapi::api::apps::v1::DaemonSet,
+    wide: bool,
+    now: SimTime,
+) -> Vec<String> {
+    let spec = ds.spec.clone().unwrap_or_default();
+    let status = ds.status.clone().unwrap_or_default();
+    let selector = spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_selector.clone())
+        .unwrap_or_default();
+    let mut row = vec![
+        ds.metadata.name_str().to_string(),
+        status.desired_number_scheduled.to_string(),
+        status.current_number_scheduled.to_string(),
+        status.number_ready.to_string(),
+        status.updated_number_scheduled.unwrap_or(0).to_string(),
+        status.number_available.unwrap_or(0).to_string(),
+        if selector.is_empty() {
+            "<none>".to_string()
+        } else {
+            format_labels(&selector)
+        },
+        age(&ds.metadata, now),
+    ];
+    if wide {
+        let (containers, images) = containers_images(spec.template.spec.as_ref());
         row.extend([containers, images, format_selector(&spec.selector)]);
     }
     row

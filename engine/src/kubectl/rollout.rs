@@ -438,9 +438,6 @@ pub fn set_image(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    if let Err(e) = deployment_only(kind, "set image") {
-        return fail(e);
-    }
     if let Err(e) = authorize(sim, user, "patch", kind, namespace, &name) {
         return fail(e);
     }
@@ -454,12 +451,45 @@ pub fn set_image(
     if pairs.is_empty() {
         return fail("error: at least one image update is required");
     }
-    let mut d = match get_deployment(sim, namespace, &name) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
+    let info = kind.info();
+    let Some(mut object) = sim
+        .api()
+        .get(&ObjectRef::new(kind, Some(namespace), &name))
+        .cloned()
+    else {
+        return fail(format!(
+            "Error from server (NotFound): {} {name:?} not found",
+            info.qualified_plural()
+        ));
     };
-    let spec = d.spec.get_or_insert_with(Default::default);
-    let pod_spec = spec.template.spec.get_or_insert_with(Default::default);
+    let pod_spec = match &mut object {
+        Object::Deployment(d) => d
+            .spec
+            .get_or_insert_with(Default::default)
+            .template
+            .spec
+            .get_or_insert_with(Default::default),
+        Object::DaemonSet(ds) => ds
+            .spec
+            .get_or_insert_with(Default::default)
+            .template
+            .spec
+            .get_or_insert_with(Default::default),
+        Object::ReplicaSet(rs) => rs
+            .spec
+            .get_or_insert_with(Default::default)
+            .template
+            .get_or_insert_with(Default::default)
+            .spec
+            .get_or_insert_with(Default::default),
+        Object::Pod(p) => p.spec.get_or_insert_with(Default::default),
+        _ => {
+            return fail(format!(
+                "error: kubeplay cannot set images on {} yet",
+                info.plural
+            ))
+        }
+    };
     for (container, image) in &pairs {
         let mut found = false;
         for c in pod_spec
@@ -478,8 +508,15 @@ pub fn set_image(
             ));
         }
     }
-    match write(sim, d, format!("kubectl set image deployment/{name}")) {
-        Ok(()) => ok(format!("deployment.apps/{name} image updated\n")),
-        Err(e) => fail(e),
+    object.meta_mut().resource_version = None;
+    match sim.user_update(
+        object,
+        format!("kubectl set image {}/{name}", info.singular),
+    ) {
+        Ok(()) => ok(format!(
+            "{}/{name} image updated\n",
+            info.qualified_singular()
+        )),
+        Err(e) => fail(e.kubectl_message()),
     }
 }
