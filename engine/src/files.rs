@@ -24,6 +24,10 @@ impl MemoryFiles {
         self
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.files.iter()
+    }
+
     pub fn insert(&mut self, path: &str, text: &str) {
         self.files.insert(path.to_string(), text.to_string());
     }

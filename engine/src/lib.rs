@@ -23,6 +23,7 @@ pub mod rand;
 pub mod registry;
 pub mod runtime;
 pub mod samples;
+pub mod scenario;
 pub mod scheduler;
 pub mod sim;
 pub mod store;
