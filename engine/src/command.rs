@@ -119,6 +119,11 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
             }
         }
         Some("etcd") => crate::etcdctl::run(sim, &args[1..]),
+        Some("node") => sim_node_command(sim, &args[1..]),
+        Some("explain") => match crate::scheduler::explain::command(sim, &args[1..]) {
+            Ok(text) => ok(text),
+            Err(e) => fail(e),
+        },
         Some("log") => {
             let count: usize = match args.get(1).map(|n| n.parse()) {
                 None => 20,
@@ -132,15 +137,174 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 .map(|s| format!("{}\n", format_step(s)))
                 .collect())
         }
-        Some("explain") => match crate::scheduler::explain::command(sim, &args[1..]) {
-            Ok(text) => ok(text),
-            Err(e) => fail(e),
-        },
         Some(other) => fail(format!(
-            "error: unknown sim command \"{other}\" (known: step, advance, log, etcd, explain)"
+            "error: unknown sim command \"{other}\" (known: step, advance, log, etcd, node, explain)"
         )),
         None => fail("error: sim needs a command: step, advance DURATION or log [N]".into()),
     }
+}
+
+const SIM_NODE_USAGE: &str = "sim node add NAME [--cpu N] [--memory Q] [--labels k=v,...] [--taints k=v:Effect,...], sim node fail NAME or sim node recover NAME";
+
+/// `sim node add|fail|recover`: machines joining, failing and coming back.
+fn sim_node_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
+    let ok = |stdout: String| CommandOutput {
+        stdout,
+        stderr: String::new(),
+        success: true,
+    };
+    let Some(action) = args.first().map(String::as_str) else {
+        return fail(format!("error: sim node needs a command: {SIM_NODE_USAGE}"));
+    };
+    if !matches!(action, "add" | "fail" | "recover") {
+        return fail(format!(
+            "error: unknown sim node command \"{action}\" (known: {SIM_NODE_USAGE})"
+        ));
+    }
+    let Some(name) = args.get(1).filter(|n| !n.starts_with('-')) else {
+        return fail(format!(
+            "error: sim node {action} needs a node name, like: sim node {action} node-4"
+        ));
+    };
+    let known = || sim.kubelet_nodes().collect::<Vec<_>>().join(", ");
+    match action {
+        "add" => match node_specification(sim, name, &args[2..]) {
+            Ok(spec) => {
+                let summary = format!("{} CPU, {} memory", spec.cpu, spec.memory);
+                match sim.join_node(spec) {
+                    Ok(_) => ok(format!(
+                        "node/{name} joined the cluster ({summary}); its kubelet registered it\n"
+                    )),
+                    Err(e) => fail(e.kubectl_message()),
+                }
+            }
+            Err(e) => fail(e),
+        },
+        _ if args.len() > 2 => fail(format!(
+            "error: sim node {action} takes one node name, not \"{}\"",
+            args[2..].join(" ")
+        )),
+        _ if !sim.kubelet_nodes().any(|n| n == name) => fail(format!(
+            "error: node \"{name}\" not found (nodes: {})",
+            known()
+        )),
+        "fail" if !sim.kubelet_running(name) => fail(format!(
+            "error: node \"{name}\" has already failed (sim node recover {name} brings it back)"
+        )),
+        "fail" => {
+            sim.fail_node(name);
+            ok(format!(
+                "node/{name}: kubelet stopped (no heartbeats, no pod syncs); the node controller marks the node NotReady after 50s without a heartbeat\n"
+            ))
+        }
+        _ if sim.kubelet_running(name) => fail(format!(
+            "error: node \"{name}\" has not failed (sim node fail {name} stops its kubelet)"
+        )),
+        _ => {
+            sim.recover_node(name);
+            ok(format!(
+                "node/{name}: kubelet started again; it posts its status and resumes its pods\n"
+            ))
+        }
+    }
+}
+
+/// The NodeSpecification `sim node add NAME [flags]` describes.
+fn node_specification(
+    sim: &Simulation,
+    name: &str,
+    args: &[String],
+) -> Result<crate::kubelet::NodeSpecification, String> {
+    use crate::kubectl::nodes::{label_value_errors, parse_args, qualified_name_errors};
+    if !crate::apiserver::validation::is_dns1123_subdomain(name) {
+        return Err(format!(
+            "error: invalid node name \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')"
+        ));
+    }
+    if sim.kubelet_nodes().any(|n| n == name)
+        || sim.api().get(&crate::kubelet::node_ref(name)).is_some()
+    {
+        return Err(format!("error: node \"{name}\" already exists"));
+    }
+    let parsed = parse_args(
+        args,
+        &[],
+        &[
+            ("--cpu", None),
+            ("--memory", None),
+            ("--labels", None),
+            ("--taints", None),
+        ],
+    )?;
+    if let Some(extra) = parsed.positional.first() {
+        return Err(format!(
+            "error: unexpected argument \"{extra}\" (usage: {SIM_NODE_USAGE})"
+        ));
+    }
+    let cpu = parsed.value("--cpu").unwrap_or("4").to_string();
+    match crate::quantity::cpu_millis(&cpu) {
+        Ok(m) if m > 0 => {}
+        Ok(_) => return Err(format!("error: --cpu must be more than 0, not \"{cpu}\"")),
+        Err(e) => return Err(format!("error: invalid --cpu \"{cpu}\": {e}")),
+    }
+    let memory = parsed.value("--memory").unwrap_or("8Gi").to_string();
+    match crate::quantity::value(&memory) {
+        Ok(bytes) if bytes > 100 * 1024 * 1024 => {}
+        Ok(_) => {
+            return Err(format!(
+                "error: --memory must be more than 100Mi (the kubelet keeps 100Mi back for its eviction threshold), not \"{memory}\""
+            ))
+        }
+        Err(e) => return Err(format!("error: invalid --memory \"{memory}\": {e}")),
+    }
+    let mut labels = std::collections::BTreeMap::new();
+    for pair in parsed
+        .value("--labels")
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+    {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!(
+                "error: invalid label \"{pair}\" in --labels: use key=value,key2=value2"
+            ));
+        };
+        let mut errors = qualified_name_errors(key);
+        errors.extend(label_value_errors(value));
+        if !errors.is_empty() {
+            return Err(format!(
+                "error: invalid label \"{pair}\" in --labels: {}",
+                errors.join("; ")
+            ));
+        }
+        labels.insert(key.to_string(), value.to_string());
+    }
+    let mut taints = Vec::new();
+    for spec in parsed
+        .value("--taints")
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+    {
+        let taint = crate::kubectl::taint::parse_taint(spec)
+            .map_err(|e| format!("error: invalid taint in --taints: {e}"))?;
+        if taint.effect.is_empty() {
+            return Err(format!(
+                "error: invalid taint in --taints: {spec} needs an effect (key=value:NoSchedule, PreferNoSchedule or NoExecute)"
+            ));
+        }
+        taints.push(taint);
+    }
+    Ok(crate::kubelet::NodeSpecification {
+        name: name.to_string(),
+        cpu,
+        memory,
+        pods: 110,
+        control_plane: false,
+        labels,
+        taints,
+        index: sim.next_node_index(),
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! those writes produce queue the reactions, each after a small fixed delay
 //! so a learner can follow them one by one.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::apiserver::ApiServer;
 use crate::controllers::{self, Context, Controller, Reconciled};
@@ -25,6 +25,9 @@ pub const SCHEDULER_DELAY: SimDuration = SimDuration::from_millis(50);
 pub const KUBELET_DELAY: SimDuration = SimDuration::from_millis(100);
 /// Steps kept for the UI's log.
 const STEP_LOG_LIMIT: usize = 1000;
+/// How long `step` lets routine work (heartbeats, monitor passes) run in
+/// search of a visible change before it says the cluster has settled.
+const STEP_SEARCH_LIMIT: SimDuration = SimDuration::from_secs(15 * 60);
 
 /// How a fresh cluster is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,10 +49,35 @@ impl Default for SimConfig {
 /// A piece of work due at a time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Task {
-    Controller { index: usize, key: ObjectRef },
+    Controller {
+        index: usize,
+        key: ObjectRef,
+    },
     Schedule,
     SchedulerFlush,
-    Kubelet { node: String, key: ObjectRef },
+    Kubelet {
+        node: String,
+        key: ObjectRef,
+    },
+    /// A kubelet's heartbeat: lease renewal and node status.
+    NodeHeartbeat {
+        node: String,
+    },
+    /// A controller's periodic loop (node-monitor-period).
+    ControllerTick {
+        index: usize,
+    },
+}
+
+impl Task {
+    /// Routine work that runs whatever happens: it is a step only when it
+    /// changes something visible, and it alone does not keep `step` going.
+    fn is_routine(&self) -> bool {
+        matches!(
+            self,
+            Task::NodeHeartbeat { .. } | Task::ControllerTick { .. }
+        )
+    }
 }
 
 pub struct Simulation {
@@ -60,8 +88,14 @@ pub struct Simulation {
     scheduler: Scheduler,
     controllers: Vec<Box<dyn Controller>>,
     kubelets: BTreeMap<String, Kubelet>,
+    /// Each kubelet's lastStatusReportTime.
+    node_status_reports: BTreeMap<String, Option<SimTime>>,
+    /// Nodes whose kubelet has stopped (`sim node fail`).
+    stopped_kubelets: BTreeSet<String>,
     queue: BTreeMap<(SimTime, u64), Task>,
     pending: HashMap<Task, (SimTime, u64)>,
+    /// How many queued tasks are not routine.
+    queued_work: usize,
     next_seq: u64,
     next_step_id: u64,
     steps: VecDeque<StepRecord>,
@@ -77,8 +111,11 @@ impl Simulation {
             scheduler: Scheduler::default(),
             controllers: controllers::all(),
             kubelets: BTreeMap::new(),
+            node_status_reports: BTreeMap::new(),
+            stopped_kubelets: BTreeSet::new(),
             queue: BTreeMap::new(),
             pending: HashMap::new(),
+            queued_work: 0,
             next_seq: 0,
             next_step_id: 0,
             steps: VecDeque::new(),
@@ -133,16 +170,185 @@ impl Simulation {
         for spec in kubelet::default_node_specs(self.config.worker_nodes) {
             self.add_node(spec).expect("bootstrap nodes are valid");
         }
+        // The controller manager's periodic loops have made their first pass.
+        for index in 0..self.controllers.len() {
+            if let Some(period) = self.controllers[index].period() {
+                let mut ctx = Context {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                    now: self.now,
+                };
+                self.controllers[index].tick(&mut ctx);
+                self.enqueue(Task::ControllerTick { index }, self.now.plus(period));
+            }
+        }
         self.api.take_writes();
         self.dispatch();
+        // The components have seen what kubeadm left behind: a fresh cluster
+        // starts settled, with nothing for `step` to show.
+        while let Some((&slot, _)) = self.queue.iter().find(|(_, t)| !t.is_routine()) {
+            if let Some(task) = self.dequeue(slot) {
+                self.run(task);
+            }
+        }
+        self.api.take_writes();
+        self.steps.clear();
+        self.next_step_id = 0;
     }
 
-    /// A kubelet starts and registers its node.
+    /// A kubelet starts: it registers its node (unless the node is already
+    /// there), creates its lease, and starts its heartbeat.
     pub fn add_node(&mut self, spec: NodeSpecification) -> Result<(), crate::apiserver::ApiError> {
         let kubelet = Kubelet::new(spec);
+        let name = kubelet.node_name.clone();
         kubelet::register(&mut self.api, &kubelet, self.now)?;
-        self.kubelets.insert(kubelet.node_name.clone(), kubelet);
+        self.kubelets.insert(name.clone(), kubelet);
+        self.node_status_reports
+            .insert(name.clone(), Some(self.now));
+        self.stopped_kubelets.remove(&name);
+        self.heartbeat(&name);
         Ok(())
+    }
+
+    /// Runs a kubelet's heartbeat now and schedules the next one.
+    fn heartbeat(&mut self, node: &str) -> Option<String> {
+        let kubelet = self.kubelets.get(node)?;
+        let last_report = self
+            .node_status_reports
+            .entry(node.to_string())
+            .or_default();
+        let mut ctx = Context {
+            api: &mut self.api,
+            recorder: &mut self.recorder,
+            now: self.now,
+        };
+        let summary = kubelet.sync_node_status(last_report, &mut ctx).summary;
+        self.enqueue(
+            Task::NodeHeartbeat {
+                node: node.to_string(),
+            },
+            self.now.plus(Kubelet::NODE_STATUS_UPDATE_FREQUENCY),
+        );
+        summary
+    }
+
+    /// Whether a node's kubelet is running (it exists and has not failed).
+    pub fn kubelet_running(&self, node: &str) -> bool {
+        self.kubelets.contains_key(node) && !self.stopped_kubelets.contains(node)
+    }
+
+    /// The nodes that have a kubelet, in name order.
+    pub fn kubelet_nodes(&self) -> impl Iterator<Item = &str> {
+        self.kubelets.keys().map(String::as_str)
+    }
+
+    /// The next free node index (for a new node's IP and pod CIDR).
+    pub fn next_node_index(&self) -> u32 {
+        self.kubelets
+            .values()
+            .map(|k| k.specification().index + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `sim node add`: a new machine joins; its kubelet registers the node
+    /// and the step log shows it.
+    pub fn join_node(
+        &mut self,
+        spec: NodeSpecification,
+    ) -> Result<StepRecord, crate::apiserver::ApiError> {
+        let name = spec.name.clone();
+        self.add_node(spec)?;
+        let writes = self.api.take_writes();
+        self.dispatch();
+        Ok(self.record(
+            format!("kubelet/{name}"),
+            format!("registered node {name} and created its lease"),
+            writes,
+        ))
+    }
+
+    /// `sim node fail`: the node's kubelet stops: no more heartbeats, no pod
+    /// syncs. Its containers are left as they were.
+    pub fn fail_node(&mut self, node: &str) -> StepRecord {
+        self.stopped_kubelets.insert(node.to_string());
+        let stale: Vec<Task> = self
+            .pending
+            .keys()
+            .filter(|t| match t {
+                Task::Kubelet { node: n, .. } | Task::NodeHeartbeat { node: n } => n == node,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        for task in stale {
+            if let Some(&slot) = self.pending.get(&task) {
+                self.dequeue(slot);
+            }
+        }
+        self.record(
+            format!("kubelet/{node}"),
+            "stopped: no more heartbeats or pod syncs".to_string(),
+            Vec::new(),
+        )
+    }
+
+    /// `sim node recover`: the kubelet starts again. It posts its status at
+    /// once (registering the node again if it was deleted) and syncs every
+    /// pod bound to it or that it still runs.
+    pub fn recover_node(&mut self, node: &str) -> StepRecord {
+        self.stopped_kubelets.remove(node);
+        let now = self.now;
+        let mut notes = vec!["started again".to_string()];
+        if let Some(kubelet) = self.kubelets.get(node) {
+            if self.api.get(&kubelet::node_ref(node)).is_none()
+                && kubelet::register(&mut self.api, kubelet, now).is_ok()
+            {
+                notes.push(format!("registered node {node}"));
+            }
+        }
+        self.node_status_reports.insert(node.to_string(), None);
+        notes.extend(self.heartbeat(node));
+        let mut pods: BTreeSet<ObjectRef> = self
+            .api
+            .list_typed::<k8s_openapi::api::core::v1::Pod>(None)
+            .into_iter()
+            .filter(|p| crate::podutil::node_name(p) == Some(node))
+            .map(|p| ObjectRef::of(&Object::Pod(p.clone())))
+            .collect();
+        if let Some(kubelet) = self.kubelets.get(node) {
+            pods.extend(kubelet.known_pods());
+        }
+        for key in pods {
+            self.enqueue(
+                Task::Kubelet {
+                    node: node.to_string(),
+                    key,
+                },
+                now.plus(KUBELET_DELAY),
+            );
+        }
+        let writes = self.api.take_writes();
+        self.dispatch();
+        self.record(format!("kubelet/{node}"), notes.join("; "), writes)
+    }
+
+    /// Whether routine work will change something visible: a silent kubelet
+    /// about to be noticed, a node-status post, a monitor pass with taints to set.
+    fn routine_work_pending(&self) -> bool {
+        if self.controllers.iter().any(|c| c.tick_pending(&self.api)) {
+            return true;
+        }
+        self.kubelets.iter().any(|(name, kubelet)| {
+            let Some(Object::Node(node)) = self.api.get(&kubelet::node_ref(name)) else {
+                return false;
+            };
+            if self.stopped_kubelets.contains(name) {
+                crate::controllers::node_lifecycle::ready_status(node) != Some("Unknown")
+            } else {
+                kubelet.node_status_pending(node, self.now)
+            }
+        })
     }
 
     pub fn config(&self) -> &SimConfig {
@@ -177,10 +383,22 @@ impl Simulation {
                 return;
             }
             self.queue.remove(&(existing_at, seq));
+        } else if !task.is_routine() {
+            self.queued_work += 1;
         }
         self.next_seq += 1;
         self.queue.insert((at, self.next_seq), task.clone());
         self.pending.insert(task, (at, self.next_seq));
+    }
+
+    /// Takes a task off the queue.
+    fn dequeue(&mut self, slot: (SimTime, u64)) -> Option<Task> {
+        let task = self.queue.remove(&slot)?;
+        self.pending.remove(&task);
+        if !task.is_routine() {
+            self.queued_work -= 1;
+        }
+        Some(task)
     }
 
     /// Delivers the watch events of the last writes to every component.
@@ -225,6 +443,9 @@ impl Simulation {
                 .collect();
             nodes.dedup();
             for node in nodes {
+                if self.stopped_kubelets.contains(node) {
+                    continue;
+                }
                 if let Some(kubelet) = self.kubelets.get(node) {
                     for key in kubelet.keys_for(event) {
                         wakes.push((
@@ -246,10 +467,21 @@ impl Simulation {
     /// Runs the next piece of work that does something, and says what it did.
     /// Returns None when nothing is left to do.
     pub fn step(&mut self) -> Option<StepRecord> {
+        let started = self.now;
+        let mut awaiting_routine = false;
         loop {
+            // With only routine work left, go on only if it will show something.
+            if self.queued_work == 0 && !awaiting_routine {
+                if !self.routine_work_pending() {
+                    return None;
+                }
+                awaiting_routine = true;
+            }
+            if self.now.since(started) > STEP_SEARCH_LIMIT {
+                return None;
+            }
             let (&(at, seq), _) = self.queue.iter().next()?;
-            let task = self.queue.remove(&(at, seq)).expect("key just seen");
-            self.pending.remove(&task);
+            let task = self.dequeue((at, seq))?;
             self.now = self.now.max(at);
             if let Some(record) = self.run(task) {
                 return Some(record);
@@ -265,8 +497,9 @@ impl Simulation {
             if at > until {
                 break;
             }
-            let task = self.queue.remove(&(at, seq)).expect("key just seen");
-            self.pending.remove(&task);
+            let Some(task) = self.dequeue((at, seq)) else {
+                break;
+            };
             self.now = self.now.max(at);
             if let Some(record) = self.run(task) {
                 records.push(record);
@@ -333,7 +566,27 @@ impl Simulation {
                 }
                 (crate::scheduler::COMPONENT.to_string(), None, None)
             }
+            Task::NodeHeartbeat { node } => {
+                if !self.kubelet_running(node) {
+                    return None;
+                }
+                let summary = self.heartbeat(node);
+                (format!("kubelet/{node}"), summary, None)
+            }
+            Task::ControllerTick { index } => {
+                let controller = &mut self.controllers[*index];
+                let mut ctx = Context {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                    now,
+                };
+                let summary = controller.tick(&mut ctx).summary;
+                (controller.name().to_string(), summary, controller.period())
+            }
             Task::Kubelet { node, key } => {
+                if self.stopped_kubelets.contains(node) {
+                    return None;
+                }
                 let Some(kubelet) = self.kubelets.get_mut(node) else {
                     return None;
                 };
@@ -354,7 +607,7 @@ impl Simulation {
         }
         let writes = self.api.take_writes();
         self.dispatch();
-        if summary.is_none() && writes.is_empty() {
+        if summary.is_none() && (writes.is_empty() || task.is_routine()) {
             return None;
         }
         Some(self.record(

@@ -6,7 +6,10 @@ pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
 pub mod namespace;
+pub mod node_lifecycle;
+pub mod pod_gc;
 pub mod replicaset;
+pub mod taint_eviction;
 
 use crate::apiserver::ApiServer;
 use crate::events::EventRecorder;
@@ -57,6 +60,20 @@ pub trait Controller {
     /// The objects a change should make this controller reconcile.
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef>;
     fn reconcile(&mut self, key: &ObjectRef, ctx: &mut Context) -> Reconciled;
+    /// For a controller with a periodic loop besides its watches (the node
+    /// lifecycle controller's node-monitor-period): how often it runs.
+    fn period(&self) -> Option<SimDuration> {
+        None
+    }
+    /// One round of the periodic loop.
+    fn tick(&mut self, _ctx: &mut Context) -> Reconciled {
+        Reconciled::nothing()
+    }
+    /// Whether a coming round of the periodic loop will change something a
+    /// learner can see even if nothing else happens (so `sim step` waits for it).
+    fn tick_pending(&self, _api: &ApiServer) -> bool {
+        false
+    }
 }
 
 /// The controllers the simulated controller manager runs, in a fixed order.
@@ -67,5 +84,8 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(replicaset::ReplicaSetController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
+        Box::new(node_lifecycle::NodeLifecycleController::default()),
+        Box::new(taint_eviction::TaintEvictionController::default()),
+        Box::new(pod_gc::PodGcController::default()),
     ]
 }

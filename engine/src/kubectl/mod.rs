@@ -3,10 +3,15 @@
 
 pub mod apply;
 pub mod auth;
+pub mod cordon;
 pub mod describe;
+pub mod drain;
+pub mod label;
+pub mod nodes;
 pub mod printers;
 pub mod rollout;
 pub mod table;
+pub mod taint;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::{ApiError, DeleteOptions, Propagation};
@@ -112,6 +117,15 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
     let Some(subcommand) = args.first().cloned() else {
         return fail("error: you must specify a subcommand, such as get, apply or delete");
     };
+    // The node commands and label parse their own flags.
+    match subcommand.as_str() {
+        "cordon" => return cordon::run(sim, &args[1..], &user, true),
+        "uncordon" => return cordon::run(sim, &args[1..], &user, false),
+        "drain" => return drain::run(sim, &args[1..], &user),
+        "taint" => return taint::run(sim, &args[1..], &user),
+        "label" => return label::run(sim, &args[1..], &user),
+        _ => {}
+    }
     let flags = match parse_flags(&args[1..]) {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -126,7 +140,7 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, describe, delete, scale, set image, rollout, auth"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, describe, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }
