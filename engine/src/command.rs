@@ -286,13 +286,13 @@ fn node_specification(
         .split(',')
         .filter(|p| !p.is_empty())
     {
-        let taint = crate::kubectl::taint::parse_taint(spec)
-            .map_err(|e| format!("error: invalid taint in --taints: {e}"))?;
-        if taint.effect.is_empty() {
+        if !spec.contains(':') {
             return Err(format!(
-                "error: invalid taint in --taints: {spec} needs an effect (key=value:NoSchedule, PreferNoSchedule or NoExecute)"
+                "error: invalid taint \"{spec}\" in --taints: a taint needs an effect, like {spec}:NoSchedule (NoSchedule, PreferNoSchedule or NoExecute)"
             ));
         }
+        let taint = crate::kubectl::taint::parse_taint(spec)
+            .map_err(|e| format!("error: invalid taint in --taints: {e}"))?;
         taints.push(taint);
     }
     Ok(crate::kubelet::NodeSpecification {

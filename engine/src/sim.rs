@@ -172,14 +172,16 @@ impl Simulation {
         }
         // The controller manager's periodic loops have made their first pass.
         for index in 0..self.controllers.len() {
-            if let Some(period) = self.controllers[index].period() {
+            if self.controllers[index].next_tick(self.now).is_some() {
                 let mut ctx = Context {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
                     now: self.now,
                 };
                 self.controllers[index].tick(&mut ctx);
-                self.enqueue(Task::ControllerTick { index }, self.now.plus(period));
+                if let Some(after) = self.controllers[index].next_tick(self.now) {
+                    self.enqueue(Task::ControllerTick { index }, self.now.plus(after));
+                }
             }
         }
         self.api.take_writes();
@@ -523,7 +525,12 @@ impl Simulation {
                     summary,
                     requeue_after,
                 } = controller.reconcile(key, &mut ctx);
-                (controller.name().to_string(), summary, requeue_after)
+                let name = controller.name().to_string();
+                // A reconcile may have given the controller timed work (a scheduled eviction).
+                if let Some(after) = controller.next_tick(now) {
+                    self.enqueue(Task::ControllerTick { index: *index }, now.plus(after));
+                }
+                (name, summary, requeue_after)
             }
             Task::Schedule => {
                 let outcome = self
@@ -581,7 +588,11 @@ impl Simulation {
                     now,
                 };
                 let summary = controller.tick(&mut ctx).summary;
-                (controller.name().to_string(), summary, controller.period())
+                (
+                    controller.name().to_string(),
+                    summary,
+                    controller.next_tick(now),
+                )
             }
             Task::Kubelet { node, key } => {
                 if self.stopped_kubelets.contains(node) {

@@ -60,17 +60,19 @@ pub trait Controller {
     /// The objects a change should make this controller reconcile.
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef>;
     fn reconcile(&mut self, key: &ObjectRef, ctx: &mut Context) -> Reconciled;
-    /// For a controller with a periodic loop besides its watches (the node
-    /// lifecycle controller's node-monitor-period): how often it runs.
-    fn period(&self) -> Option<SimDuration> {
+    /// For a controller with timed work besides its watches — a periodic loop
+    /// such as the node lifecycle controller's node-monitor-period, or
+    /// timers such as scheduled evictions — when `tick` should next run.
+    /// Asked again after every reconcile and every tick.
+    fn next_tick(&self, _now: SimTime) -> Option<SimDuration> {
         None
     }
-    /// One round of the periodic loop.
+    /// One round of the timed work.
     fn tick(&mut self, _ctx: &mut Context) -> Reconciled {
         Reconciled::nothing()
     }
-    /// Whether a coming round of the periodic loop will change something a
-    /// learner can see even if nothing else happens (so `sim step` waits for it).
+    /// Whether a coming tick will change something a learner can see even
+    /// if nothing else happens (so `sim step` waits for it).
     fn tick_pending(&self, _api: &ApiServer) -> bool {
         false
     }

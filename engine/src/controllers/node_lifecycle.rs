@@ -674,7 +674,7 @@ impl Controller for NodeLifecycleController {
         }
     }
 
-    fn period(&self) -> Option<SimDuration> {
+    fn next_tick(&self, _now: SimTime) -> Option<SimDuration> {
         Some(NODE_MONITOR_PERIOD)
     }
 

@@ -102,7 +102,7 @@ impl Controller for PodGcController {
         Reconciled::nothing()
     }
 
-    fn period(&self) -> Option<SimDuration> {
+    fn next_tick(&self, _now: SimTime) -> Option<SimDuration> {
         Some(GC_CHECK_PERIOD)
     }
 

@@ -379,16 +379,35 @@ impl Controller for TaintEvictionController {
             Kind::Pod => self.pod_updated(ctx, key, &mut notes),
             _ => {}
         }
-        let mut result = if notes.is_empty() {
+        if notes.is_empty() {
             Reconciled::nothing()
         } else {
             Reconciled::did(notes.join("; "))
-        };
-        // Wake again when the next scheduled eviction is due.
-        if let Some(next) = self.queue.values().flatten().map(|w| w.fire_at).min() {
-            result = result.requeue(next.since(ctx.now).max(SimDuration::from_millis(1)));
         }
-        result
+    }
+
+    /// The timed workers: wake when the next scheduled eviction is due.
+    fn next_tick(&self, now: SimTime) -> Option<SimDuration> {
+        self.queue
+            .values()
+            .flatten()
+            .map(|w| w.fire_at)
+            .min()
+            .map(|at| at.since(now).max(SimDuration::from_millis(1)))
+    }
+
+    fn tick(&mut self, ctx: &mut Context) -> Reconciled {
+        let mut notes = Vec::new();
+        self.fire_due(ctx, &mut notes);
+        if notes.is_empty() {
+            Reconciled::nothing()
+        } else {
+            Reconciled::did(notes.join("; "))
+        }
+    }
+
+    fn tick_pending(&self, _api: &ApiServer) -> bool {
+        self.queue.values().any(Option::is_some)
     }
 }
 
