@@ -86,6 +86,18 @@ impl Simulation {
         Ok(())
     }
 
+    /// Creates an object for the learner (kubectl run/create) and lets the cluster see it.
+    pub fn user_create(
+        &mut self,
+        object: crate::objects::Object,
+        summary: String,
+    ) -> Result<(), crate::apiserver::ApiError> {
+        let now = self.now();
+        self.api.create(now, object)?;
+        self.after_user_change(summary);
+        Ok(())
+    }
+
     /// Runs one line of the command language.
     pub fn run_command(&mut self, line: &str, files: &dyn FileSource) -> CommandOutput {
         crate::command::execute(self, line, files)

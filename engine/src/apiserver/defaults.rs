@@ -18,6 +18,11 @@ pub fn apply_defaults(object: &mut Object) {
             if let Some(spec) = pod.spec.as_mut() {
                 default_pod_spec(spec);
                 default_tolerations(spec);
+                // The ServiceAccount admission plugin.
+                spec.service_account_name
+                    .get_or_insert_with(|| "default".to_string());
+                spec.service_account
+                    .get_or_insert_with(|| "default".to_string());
                 // The Priority admission plugin: no PriorityClass, priority 0.
                 spec.priority.get_or_insert(0);
                 spec.preemption_policy

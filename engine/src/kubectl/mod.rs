@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod auth;
 pub mod cordon;
+pub mod create;
 pub mod describe;
 pub mod drain;
 pub mod label;
@@ -12,6 +13,7 @@ pub mod printers;
 pub mod rollout;
 pub mod table;
 pub mod taint;
+pub mod yaml;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::{ApiError, DeleteOptions, Propagation};
@@ -106,6 +108,30 @@ fn fail(message: impl Into<String>) -> CommandOutput {
     }
 }
 
+/// Takes `-n NS` / `--namespace=NS` out of arguments a subcommand parses itself.
+fn take_namespace(args: &[String]) -> (Vec<String>, String) {
+    let mut rest = Vec::new();
+    let mut namespace = "default".to_string();
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if a == "--" {
+            rest.push(a.clone());
+            rest.extend(iter.by_ref().cloned());
+            break;
+        }
+        if a == "-n" || a == "--namespace" {
+            if let Some(v) = iter.next() {
+                namespace = v.clone();
+            }
+        } else if let Some(v) = a.strip_prefix("--namespace=") {
+            namespace = v.to_string();
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    (rest, namespace)
+}
+
 /// Runs `kubectl ARGS...` (without the word kubectl).
 pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> CommandOutput {
     // Global flags may come before the subcommand.
@@ -119,6 +145,14 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
     };
     // The node commands and label parse their own flags.
     match subcommand.as_str() {
+        "run" | "create" => {
+            let (rest, namespace) = take_namespace(&args[1..]);
+            return if subcommand == "run" {
+                create::run(sim, &user, &rest, &namespace)
+            } else {
+                create::create_command(sim, &user, &rest, &namespace)
+            };
+        }
         "cordon" => return cordon::run(sim, &args[1..], &user, true),
         "uncordon" => return cordon::run(sim, &args[1..], &user, false),
         "drain" => return drain::run(sim, &args[1..], &user),
@@ -140,7 +174,7 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, get, describe, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }
@@ -305,7 +339,7 @@ fn get(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
             if objects.is_empty() && !names.is_empty() {
                 return out;
             }
-            out.stdout = if output == "json" { to_json(&value) } else { serde_yaml::to_string(&value).unwrap_or_default() };
+            out.stdout = if output == "json" { to_json(&value) } else { yaml::to_yaml(&value) };
         }
         "name" => {
             for o in &objects {
