@@ -95,7 +95,13 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
     };
     match args.first().map(String::as_str) {
         Some("step") => match sim.step() {
-            Some(step) => ok(format!("{}\n", format_step(&step))),
+            Some(step) => {
+                let mut text = format!("{}\n", format_step(&step));
+                for woken in &step.woke {
+                    text.push_str(&format!("  -> woke {woken}\n"));
+                }
+                ok(text)
+            }
             None => ok(format!(
                 "[{}] nothing to do: the cluster has settled\n",
                 sim.now()
@@ -119,6 +125,29 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
             }
         }
         Some("etcd") => crate::etcdctl::run(sim, &args[1..]),
+        Some("trail") => {
+            // The trail of a step (by default the learner's last kubectl change).
+            let id = match args.get(1).map(|a| a.trim_start_matches('#').parse::<u64>()) {
+                Some(Ok(id)) => Some(id),
+                Some(Err(_)) => return fail("error: sim trail takes a step number, like sim trail 12".into()),
+                None => sim.steps().filter(|s| s.component == "kubectl").map(|s| s.id).last(),
+            };
+            let Some(id) = id else {
+                return ok("no kubectl change yet: apply something first\n".into());
+            };
+            let trail = sim.trail(id);
+            if trail.is_empty() {
+                return fail(format!("error: step {id} is not in the recent log"));
+            }
+            let text: String = trail
+                .iter()
+                .map(|s| {
+                    let cause = s.caused_by.map(|c| format!(" (woken by #{c})")).unwrap_or_default();
+                    format!("#{} {}{cause}\n", s.id, format_step(s))
+                })
+                .collect();
+            ok(text)
+        }
         Some("node") => sim_node_command(sim, &args[1..]),
         Some("explain") => match crate::scheduler::explain::command(sim, &args[1..]) {
             Ok(text) => ok(text),
@@ -138,7 +167,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 .collect())
         }
         Some(other) => fail(format!(
-            "error: unknown sim command \"{other}\" (known: step, advance, log, etcd, node, explain)"
+            "error: unknown sim command \"{other}\" (known: step, advance, log, trail, etcd, node, explain)"
         )),
         None => fail("error: sim needs a command: step, advance DURATION or log [N]".into()),
     }

@@ -94,6 +94,15 @@ pub struct Simulation {
     stopped_kubelets: BTreeSet<String>,
     queue: BTreeMap<(SimTime, u64), Task>,
     pending: HashMap<Task, (SimTime, u64)>,
+    /// The step whose writes queued each pending task (the causality trail).
+    causes: HashMap<Task, u64>,
+    /// The cause of the task being run, and the step id its wakes will name.
+    running_cause: Option<u64>,
+    waking_cause: Option<u64>,
+    /// What the current step's writes woke, for its record.
+    woken: Vec<String>,
+    /// Whether watch events are being delivered (wakes are listed only then).
+    dispatching: bool,
     /// How many queued tasks are not routine.
     queued_work: usize,
     next_seq: u64,
@@ -115,6 +124,11 @@ impl Simulation {
             stopped_kubelets: BTreeSet::new(),
             queue: BTreeMap::new(),
             pending: HashMap::new(),
+            causes: HashMap::new(),
+            running_cause: None,
+            waking_cause: None,
+            woken: Vec::new(),
+            dispatching: false,
             queued_work: 0,
             next_seq: 0,
             next_step_id: 0,
@@ -390,13 +404,53 @@ impl Simulation {
         }
         self.next_seq += 1;
         self.queue.insert((at, self.next_seq), task.clone());
+        if !task.is_routine() {
+            if let Some(cause) = self.waking_cause {
+                self.causes.entry(task.clone()).or_insert(cause);
+                if self.dispatching {
+                    self.woken.push(self.describe(&task));
+                }
+            }
+        }
         self.pending.insert(task, (at, self.next_seq));
+    }
+
+    /// Who a task wakes, for the flow view: `replicaset-controller (default/web-7d9f)`.
+    fn describe(&self, task: &Task) -> String {
+        match task {
+            Task::Controller { index, key } => format!(
+                "{} ({})",
+                self.controllers[*index].name(),
+                key.display_name()
+            ),
+            Task::Schedule | Task::SchedulerFlush => crate::scheduler::COMPONENT.to_string(),
+            Task::Kubelet { node, key } => format!("kubelet/{node} ({})", key.display_name()),
+            Task::NodeHeartbeat { node } => format!("kubelet/{node}"),
+            Task::ControllerTick { index } => self.controllers[*index].name().to_string(),
+        }
+    }
+
+    /// The steps a step caused, directly or through others, oldest first:
+    /// the causality trail from a learner's apply to every reaction.
+    pub fn trail(&self, step_id: u64) -> Vec<&StepRecord> {
+        let mut ids = std::collections::BTreeSet::from([step_id]);
+        self.steps
+            .iter()
+            .filter(|s| {
+                let caused = s.id == step_id || s.caused_by.is_some_and(|c| ids.contains(&c));
+                if caused {
+                    ids.insert(s.id);
+                }
+                caused
+            })
+            .collect()
     }
 
     /// Takes a task off the queue.
     fn dequeue(&mut self, slot: (SimTime, u64)) -> Option<Task> {
         let task = self.queue.remove(&slot)?;
         self.pending.remove(&task);
+        self.running_cause = self.causes.remove(&task);
         if !task.is_routine() {
             self.queued_work -= 1;
         }
@@ -513,6 +567,8 @@ impl Simulation {
 
     fn run(&mut self, task: Task) -> Option<StepRecord> {
         let now = self.now;
+        // Work a task queues for itself (the scheduler's next pod) shares its cause.
+        self.waking_cause = self.running_cause;
         let (component, summary, requeue) = match &task {
             Task::Controller { index, key } => {
                 let controller = &mut self.controllers[*index];
@@ -613,12 +669,23 @@ impl Simulation {
                 (format!("kubelet/{node}"), summary, requeue_after)
             }
         };
+        let writes = self.api.take_writes();
+        let recorded = !(summary.is_none() && (writes.is_empty() || task.is_routine()));
+        // Reactions to an unrecorded step belong to whatever caused it.
+        self.waking_cause = if recorded {
+            Some(self.next_step_id + 1)
+        } else {
+            self.running_cause
+        };
         if let Some(after) = requeue {
             self.enqueue(task.clone(), now.plus(after));
         }
-        let writes = self.api.take_writes();
+        self.woken.clear();
+        self.dispatching = true;
         self.dispatch();
-        if summary.is_none() && (writes.is_empty() || task.is_routine()) {
+        self.dispatching = false;
+        self.waking_cause = None;
+        if !recorded {
             return None;
         }
         Some(self.record(
@@ -641,6 +708,8 @@ impl Simulation {
             component,
             summary,
             writes,
+            caused_by: self.running_cause.take(),
+            woke: std::mem::take(&mut self.woken),
         };
         if self.steps.len() >= STEP_LOG_LIMIT {
             self.steps.pop_front();
@@ -653,10 +722,16 @@ impl Simulation {
     /// lets the components see it.
     pub(crate) fn after_user_change(&mut self, summary: String) -> Option<StepRecord> {
         let writes = self.api.take_writes();
+        self.waking_cause = (!writes.is_empty()).then_some(self.next_step_id + 1);
+        self.woken.clear();
+        self.dispatching = true;
         self.dispatch();
+        self.dispatching = false;
+        self.waking_cause = None;
         if writes.is_empty() {
             return None;
         }
+        self.running_cause = None;
         Some(self.record("kubectl".to_string(), summary, writes))
     }
 

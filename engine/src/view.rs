@@ -53,6 +53,10 @@ pub struct StepRecord {
     pub summary: String,
     /// The writes it made through the API server.
     pub writes: Vec<WriteRecord>,
+    /// The step whose writes woke this component (None for the learner's own commands).
+    pub caused_by: Option<u64>,
+    /// The components its writes woke, through their watches (`replicaset-controller (default/web-7d9f)`).
+    pub woke: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
