@@ -183,19 +183,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "Job",
-            api_version: "batch/v1",
-            group: "batch",
-            plural: "jobs",
-            singular: "job",
-            short_names: &[],
-            etcd_prefix: "jobs",
-            namespaced: true,
-        },
-        round_trip: round_trip::<batch::v1::Job>,
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "CronJob",
             api_version: "batch/v1",
             group: "batch",

@@ -32,6 +32,7 @@ pub fn apply_defaults(object: &mut Object) {
         Object::ReplicaSet(rs) => default_replica_set(rs),
         Object::Deployment(deployment) => default_deployment(deployment),
         Object::DaemonSet(ds) => default_daemon_set(ds),
+        Object::Job(job) => default_job(job),
         _ => {}
     }
 }
@@ -90,6 +91,36 @@ fn default_daemon_set(ds: &mut DaemonSet) {
         rolling.max_surge.get_or_insert(IntOrString::Int(0));
     }
     spec.revision_history_limit.get_or_insert(10);
+    if let Some(pod_spec) = spec.template.spec.as_mut() {
+        default_pod_spec(pod_spec);
+    }
+}
+
+/// SetDefaults_Job: one pod to one completion unless told otherwise, six retries.
+fn default_job(job: &mut k8s_openapi::api::batch::v1::Job) {
+    let Some(spec) = job.spec.as_mut() else {
+        return;
+    };
+    if spec.completions.is_none() && spec.parallelism.is_none() {
+        spec.completions = Some(1);
+        spec.parallelism = Some(1);
+    }
+    spec.parallelism.get_or_insert(1);
+    spec.backoff_limit.get_or_insert(6);
+    spec.completion_mode
+        .get_or_insert_with(|| "NonIndexed".to_string());
+    spec.suspend.get_or_insert(false);
+    spec.manual_selector.get_or_insert(false);
+    spec.pod_replacement_policy
+        .get_or_insert_with(|| "TerminatingOrFailed".to_string());
+    let template_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone());
+    if job.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+        job.metadata.labels = template_labels;
+    }
     if let Some(pod_spec) = spec.template.spec.as_mut() {
         default_pod_spec(pod_spec);
     }

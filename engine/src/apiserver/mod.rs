@@ -158,6 +158,9 @@ impl ApiServer {
                 meta.generation = Some(1);
             }
         }
+        if let Object::Job(job) = &mut object {
+            generate_job_selector(job);
+        }
         self.put(object.clone(), "create");
         Ok(object)
     }
@@ -457,6 +460,39 @@ fn ready_to_remove(object: &Object) -> bool {
             .is_none_or(|f| f.is_empty()),
         _ => true,
     }
+}
+
+/// The Job strategy's PrepareForCreate: unless the selector is manual, the
+/// Job selects its pods by its own uid, and its template carries the labels.
+fn generate_job_selector(job: &mut k8s_openapi::api::batch::v1::Job) {
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let Some(spec) = job.spec.as_mut() else {
+        return;
+    };
+    if spec.manual_selector == Some(true) {
+        return;
+    }
+    let labels = spec
+        .template
+        .metadata
+        .get_or_insert_with(Default::default)
+        .labels
+        .get_or_insert_with(Default::default);
+    for (k, v) in [
+        ("batch.kubernetes.io/controller-uid", uid.as_str()),
+        ("batch.kubernetes.io/job-name", name.as_str()),
+        ("controller-uid", uid.as_str()),
+        ("job-name", name.as_str()),
+    ] {
+        labels.insert(k.to_string(), v.to_string());
+    }
+    spec.selector = Some(
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector {
+            match_labels: Some([("batch.kubernetes.io/controller-uid".to_string(), uid)].into()),
+            match_expressions: None,
+        },
+    );
 }
 
 /// Sets a pod condition, keeping its lastTransitionTime when the status does not change.

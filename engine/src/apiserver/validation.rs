@@ -118,6 +118,43 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                 None => errors.push(FieldError::required("spec.selector", "")),
             }
         }
+        Object::Job(job) => {
+            validate_object_meta(&job.metadata, false, &mut errors);
+            match &job.spec {
+                Some(spec) => {
+                    if let Some(pod_spec) = &spec.template.spec {
+                        validate_pod_spec(pod_spec, "spec.template.spec", &mut errors);
+                        let policy = pod_spec.restart_policy.as_deref().unwrap_or("");
+                        if policy != "OnFailure" && policy != "Never" {
+                            errors.push(if policy.is_empty() || policy == "Always" && pod_spec.restart_policy.is_none() {
+                                FieldError::required("spec.template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\"")
+                            } else {
+                                FieldError {
+                                    field: "spec.template.spec.restartPolicy".into(),
+                                    detail: format!("Unsupported value: {policy:?}: supported values: \"OnFailure\", \"Never\""),
+                                }
+                            });
+                        }
+                    } else {
+                        errors.push(FieldError::required("spec.template.spec.containers", ""));
+                    }
+                    for (field, value) in [
+                        ("spec.parallelism", spec.parallelism),
+                        ("spec.completions", spec.completions),
+                        ("spec.backoffLimit", spec.backoff_limit),
+                    ] {
+                        if let Some(v) = value.filter(|v| *v < 0) {
+                            errors.push(FieldError::invalid(
+                                field,
+                                v,
+                                "must be greater than or equal to 0",
+                            ));
+                        }
+                    }
+                }
+                None => errors.push(FieldError::required("spec.template", "")),
+            }
+        }
         Object::ServiceAccount(sa) => validate_object_meta(&sa.metadata, false, &mut errors),
         Object::Role(r) => validate_rbac_meta(&r.metadata, &mut errors),
         Object::ClusterRole(r) => validate_rbac_meta(&r.metadata, &mut errors),

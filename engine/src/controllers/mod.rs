@@ -5,6 +5,7 @@
 pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod pod_gc;
@@ -84,6 +85,7 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::DeploymentController),
         Box::new(daemonset::DaemonSetController),
         Box::new(replicaset::ReplicaSetController),
+        Box::new(job::JobController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
         Box::new(node_lifecycle::NodeLifecycleController::default()),

@@ -848,6 +848,78 @@ fn describe_node(sim: &Simulation, node: &Node) -> String {
     out
 }
 
+/// describeJob.
+fn describe_job(sim: &Simulation, job: &k8s_openapi::api::batch::v1::Job) -> String {
+    let spec = job.spec.clone().unwrap_or_default();
+    let status = job.status.clone().unwrap_or_default();
+    let mut b = Block::default();
+    b.add("Name", job.metadata.name_str());
+    b.add("Namespace", job.metadata.namespace_str());
+    b.add(
+        "Selector",
+        spec.selector
+            .as_ref()
+            .map(printers::format_selector)
+            .unwrap_or_else(|| "<none>".into()),
+    );
+    b.add_lines("Labels", map_lines(job.metadata.labels.as_ref(), "="));
+    b.add_lines("Annotations", annotations(&job.metadata));
+    b.add("Parallelism", spec.parallelism.unwrap_or(1).to_string());
+    b.add(
+        "Completions",
+        spec.completions
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "<unset>".into()),
+    );
+    b.add(
+        "Completion Mode",
+        spec.completion_mode
+            .clone()
+            .unwrap_or_else(|| "NonIndexed".into()),
+    );
+    b.add("Suspend", spec.suspend.unwrap_or(false).to_string());
+    b.add("Backoff Limit", spec.backoff_limit.unwrap_or(6).to_string());
+    if let Some(t) = &status.start_time {
+        b.add("Start Time", rfc1123(Some(t)));
+    }
+    if let Some(t) = &status.completion_time {
+        b.add("Completed At", rfc1123(Some(t)));
+    }
+    b.add(
+        "Pods Statuses",
+        format!(
+            "{} Active ({} Ready) / {} Succeeded / {} Failed",
+            status.active.unwrap_or(0),
+            status.ready.unwrap_or(0),
+            status.succeeded.unwrap_or(0),
+            status.failed.unwrap_or(0)
+        ),
+    );
+    if let Some(indexes) = &status.completed_indexes {
+        b.add("Completed Indexes", indexes.clone());
+    }
+    let mut out = b.render(0);
+    out.push_str(&template_section(&spec.template));
+    let conditions: Vec<Vec<String>> = status
+        .conditions
+        .iter()
+        .flatten()
+        .map(|c| {
+            vec![
+                c.type_.clone(),
+                c.status.clone(),
+                c.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if !conditions.is_empty() {
+        out.push_str("Conditions:\n");
+        out.push_str(&table(2, &["Type", "Status", "Reason"], &conditions, true));
+    }
+    out.push_str(&events(sim, &Object::Job(job.clone())));
+    out
+}
+
 fn describe_generic(sim: &Simulation, object: &Object) -> String {
     let meta = object.meta();
     let mut b = Block::default();
@@ -865,7 +937,7 @@ fn describe_generic(sim: &Simulation, object: &Object) -> String {
         }
     }
     if value.as_object().is_some_and(|m| !m.is_empty()) {
-        out.push_str(&serde_yaml::to_string(&value).unwrap_or_default());
+        out.push_str(&super::yaml::to_yaml(&value));
     }
     out.push_str(&events(sim, object));
     out
@@ -936,6 +1008,7 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
             Object::Deployment(d) => describe_deployment(sim, d),
             Object::ReplicaSet(rs) => describe_replica_set(sim, rs),
             Object::Node(n) => describe_node(sim, n),
+            Object::Job(j) => describe_job(sim, j),
             other => describe_generic(sim, other),
         });
     }

@@ -33,6 +33,7 @@ pub fn table(
         Kind::Pod => vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
         Kind::Deployment => vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         Kind::ReplicaSet => vec!["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        Kind::Job => vec!["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
         Kind::DaemonSet => vec![
             "NAME",
             "DESIRED",
@@ -55,7 +56,7 @@ pub fn table(
     if wide {
         header.extend(match kind {
             Kind::Pod => vec!["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-            Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet => {
+            Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::Job => {
                 vec!["CONTAINERS", "IMAGES", "SELECTOR"]
             }
             Kind::RoleBinding | Kind::ClusterRoleBinding => {
@@ -78,6 +79,7 @@ pub fn table(
             Object::Deployment(d) => deployment_row(d, wide, now),
             Object::ReplicaSet(rs) => replica_set_row(rs, wide, now),
             Object::DaemonSet(ds) => daemon_set_row(ds, wide, now),
+            Object::Job(job) => job_row(job, wide, now),
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
@@ -391,6 +393,66 @@ fn replica_set_row(rs: &ReplicaSet, wide: bool, now: SimTime) -> Vec<String> {
         let (containers, images) =
             containers_images(spec.template.as_ref().and_then(|t| t.spec.as_ref()));
         row.extend([containers, images, format_selector(&spec.selector)]);
+    }
+    row
+}
+
+/// printJob.
+fn job_row(job: &k8s_openapi::api::batch::v1::Job, wide: bool, now: SimTime) -> Vec<String> {
+    let spec = job.spec.clone().unwrap_or_default();
+    let status = job.status.clone().unwrap_or_default();
+    let succeeded = status.succeeded.unwrap_or(0);
+    let completions = match spec.completions {
+        Some(c) => format!("{succeeded}/{c}"),
+        None if spec.parallelism.unwrap_or(0) > 1 => {
+            format!("{succeeded}/1 of {}", spec.parallelism.unwrap_or(0))
+        }
+        None => format!("{succeeded}/1"),
+    };
+    let duration = match (&status.start_time, &status.completion_time) {
+        (None, _) => String::new(),
+        (Some(start), None) => human_duration(now.since(SimTime::from_k8s(start))),
+        (Some(start), Some(end)) => {
+            human_duration(SimTime::from_k8s(end).since(SimTime::from_k8s(start)))
+        }
+    };
+    let condition = |t: &str| {
+        status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == t && c.status == "True")
+    };
+    let state = if job.metadata.deletion_timestamp.is_some() {
+        "Terminating"
+    } else if condition("Complete") {
+        "Complete"
+    } else if condition("Failed") {
+        "Failed"
+    } else if condition("Suspended") {
+        "Suspended"
+    } else if condition("FailureTarget") {
+        "FailureTarget"
+    } else if condition("SuccessCriteriaMet") {
+        "SuccessCriteriaMet"
+    } else {
+        "Running"
+    };
+    let mut row = vec![
+        job.metadata.name_str().to_string(),
+        state.to_string(),
+        completions,
+        duration,
+        age(&job.metadata, now),
+    ];
+    if wide {
+        let (containers, images) = containers_images(spec.template.spec.as_ref());
+        let selector = spec
+            .selector
+            .as_ref()
+            .map(format_selector)
+            .unwrap_or_else(|| "<none>".into());
+        row.extend([containers, images, selector]);
     }
     row
 }
