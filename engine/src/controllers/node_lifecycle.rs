@@ -155,6 +155,14 @@ enum ZoneState {
     PartialDisruption,
 }
 
+/// What the zone disruption count needs to know of a node after a pass.
+struct NodeSummary {
+    name: String,
+    zone: String,
+    excluded: bool,
+    ready_after: bool,
+}
+
 /// What the controller remembers of a node between passes (nodeHealthData).
 #[derive(Clone, Debug)]
 struct NodeHealth {
@@ -451,18 +459,11 @@ impl NodeLifecycleController {
     }
 
     /// handleDisruption: zone states from the Ready conditions after this pass.
-    fn handle_disruption(&mut self, ctx: &mut Context, nodes: &[Node]) -> Vec<String> {
+    fn handle_disruption(&mut self, ctx: &mut Context, nodes: &[NodeSummary]) -> Vec<String> {
         let mut per_zone: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for node in nodes {
-            if node
-                .metadata
-                .labels_map()
-                .contains_key(LABEL_EXCLUDE_DISRUPTION)
-            {
-                continue;
-            }
-            let entry = per_zone.entry(zone_key(node)).or_default();
-            if ready_status(node) == Some("True") {
+        for node in nodes.iter().filter(|n| !n.excluded) {
+            let entry = per_zone.entry(node.zone.clone()).or_default();
+            if node.ready_after {
                 entry.0 += 1;
             } else {
                 entry.1 += 1;
@@ -500,8 +501,14 @@ impl NodeLifecycleController {
         if all_are_full {
             // Every node is down: more likely the control plane's network than
             // the nodes. Stop evicting and take the NoExecute taints off.
-            for node in nodes {
-                notes.extend(self.mark_reachable(ctx, node));
+            for summary in nodes {
+                if let Some(Object::Node(node)) = ctx
+                    .api
+                    .get(&crate::kubelet::node_ref(&summary.name))
+                    .cloned()
+                {
+                    notes.extend(self.mark_reachable(ctx, &node));
+                }
             }
             for (zone, state) in self.zones.iter_mut() {
                 *state = ZoneState::FullDisruption;
@@ -546,7 +553,22 @@ impl NodeLifecycleController {
     }
 
     /// processTaintBaseEviction, from the Ready status observed at the start of the pass.
-    fn taint_for_eviction(&self, ctx: &mut Context, name: &str, observed: &str) -> Vec<String> {
+    fn taint_for_eviction(&self, ctx: &mut Context, listed: &Node, observed: &str) -> Vec<String> {
+        // Nothing to do for most nodes: decide on the listed copy first.
+        let needed = match no_execute_for(observed) {
+            Some((wanted, opposite)) => {
+                !has_taint(listed, wanted, "NoExecute") || has_taint(listed, opposite, "NoExecute")
+            }
+            None => {
+                observed == "True"
+                    && (has_taint(listed, TAINT_UNREACHABLE, "NoExecute")
+                        || has_taint(listed, TAINT_NOT_READY, "NoExecute"))
+            }
+        };
+        if !needed {
+            return Vec::new();
+        }
+        let name = listed.metadata.name_str();
         let Some(Object::Node(node)) = ctx.api.get(&crate::kubelet::node_ref(name)).cloned() else {
             return Vec::new();
         };
@@ -648,9 +670,31 @@ impl Controller for NodeLifecycleController {
     }
 
     /// Node changes: the node update queue (NoSchedule taints, registration).
+    /// (Updates that change neither conditions nor taints nor
+    /// spec.unschedulable, such as heartbeats, would find nothing to do and
+    /// are skipped.)
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        match (&event.object, event.event_type) {
-            (Object::Node(_), WatchEventType::Added | WatchEventType::Modified) => {
+        let relevant = |node: &Node| {
+            let conditions: Vec<(String, String)> = node
+                .status
+                .iter()
+                .flat_map(|s| s.conditions.iter().flatten())
+                .map(|c| (c.type_.clone(), c.status.clone()))
+                .collect();
+            let spec = node.spec.as_ref();
+            (
+                conditions,
+                spec.and_then(|s| s.taints.clone()),
+                spec.and_then(|s| s.unschedulable),
+            )
+        };
+        match (&event.object, event.event_type, &event.previous) {
+            (Object::Node(node), WatchEventType::Modified, Some(Object::Node(old)))
+                if relevant(node) == relevant(old) =>
+            {
+                Vec::new()
+            }
+            (Object::Node(_), WatchEventType::Added | WatchEventType::Modified, _) => {
                 vec![event.object_ref.clone()]
             }
             _ => Vec::new(),
@@ -714,14 +758,15 @@ impl Controller for NodeLifecycleController {
             );
             notes.push(format!("node {name} is gone"));
         }
-        let mut observed_by_node = Vec::new();
+        let mut summaries = Vec::new();
+        let mut observed: Vec<String> = Vec::new();
         for node in &nodes {
             notes.extend(self.observe(ctx, node));
-            let (observed, current, note) = self.update_health(ctx, node);
+            let (observed_ready, current, note) = self.update_health(ctx, node);
             notes.extend(note);
             let name = node.metadata.name_str().to_string();
             if let Some(current) = &current {
-                if current.status != "True" && observed.status == "True" {
+                if current.status != "True" && observed_ready.status == "True" {
                     // Report the change once, and take the node's pods out of service.
                     record_status_change(ctx, node, "NodeNotReady");
                     let marked = mark_pods_not_ready(ctx, &name);
@@ -730,17 +775,21 @@ impl Controller for NodeLifecycleController {
                     }
                 }
             }
-            observed_by_node.push((name, observed.status));
+            summaries.push(NodeSummary {
+                zone: zone_key(node),
+                excluded: node
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .is_some_and(|l| l.contains_key(LABEL_EXCLUDE_DISRUPTION)),
+                ready_after: current.as_ref().is_some_and(|c| c.status == "True"),
+                name,
+            });
+            observed.push(observed_ready.status);
         }
-        let fresh: Vec<Node> = ctx
-            .api
-            .list_typed::<Node>(None)
-            .into_iter()
-            .cloned()
-            .collect();
-        notes.extend(self.handle_disruption(ctx, &fresh));
-        for (name, observed) in observed_by_node {
-            notes.extend(self.taint_for_eviction(ctx, &name, &observed));
+        notes.extend(self.handle_disruption(ctx, &summaries));
+        for (node, observed) in nodes.iter().zip(&observed) {
+            notes.extend(self.taint_for_eviction(ctx, node, observed));
         }
         self.started = true;
         if notes.is_empty() {

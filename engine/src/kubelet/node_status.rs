@@ -322,16 +322,7 @@ impl Kubelet {
         let now = ctx.now;
         let renew_time = Some(MicroTime(now.to_k8s().0));
         let lease_ref = ObjectRef::new(Kind::Lease, Some(NODE_LEASE_NAMESPACE), name);
-        if let Some(Object::Lease(current)) = ctx.api.get(&lease_ref) {
-            let mut lease = current.clone();
-            let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
-            spec.holder_identity = Some(name.to_string());
-            spec.lease_duration_seconds = Some(LEASE_DURATION_SECONDS);
-            spec.renew_time = renew_time;
-            lease.metadata.resource_version = None;
-            let _ = ctx.api.update(Object::Lease(lease));
-            return;
-        }
+        // setNodeOwnerFunc: the Node owns its lease, once the Node exists.
         let owner = ctx
             .api
             .get(&node_ref(name))
@@ -343,6 +334,24 @@ impl Kubelet {
                 uid,
                 ..OwnerReference::default()
             });
+        if let Some(Object::Lease(current)) = ctx.api.get(&lease_ref) {
+            let mut lease = current.clone();
+            let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
+            spec.holder_identity = Some(name.to_string());
+            spec.lease_duration_seconds = Some(LEASE_DURATION_SECONDS);
+            spec.renew_time = renew_time;
+            if lease
+                .metadata
+                .owner_references
+                .as_ref()
+                .is_none_or(Vec::is_empty)
+            {
+                lease.metadata.owner_references = owner.map(|o| vec![o]);
+            }
+            lease.metadata.resource_version = None;
+            let _ = ctx.api.update(Object::Lease(lease));
+            return;
+        }
         let lease = Lease {
             metadata: ObjectMeta {
                 name: Some(name.to_string()),
