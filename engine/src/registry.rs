@@ -8,6 +8,28 @@
 //! with a tag it lacks (`nginx:1.999`) does not, as a typo would not on a real
 //! cluster.
 
+use crate::runtime::servers::ServerKind;
+
+/// What an image's default process (ENTRYPOINT and CMD) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultProcess {
+    /// A server, serving files from the docroot when it serves files.
+    Server {
+        kind: ServerKind,
+        docroot: &'static str,
+    },
+    /// A base image: its CMD is a shell, which exits at once with no
+    /// terminal. Its commands are busybox's or coreutils'; others are `not found`.
+    Shell,
+    /// A language runtime: its CMD is a REPL, which exits at once with no
+    /// terminal; a command runs a program the simulation cannot look into.
+    Interpreter,
+    /// agnhost: the subcommand in its args decides (`liveness`, `netexec` ...).
+    Agnhost,
+    /// An application that runs until stopped.
+    Application,
+}
+
 /// One repository of the catalogue.
 pub struct Repository {
     /// Name as written in manifests, without `docker.io/library/`.
@@ -16,8 +38,18 @@ pub struct Repository {
     pub tags: &'static [(&'static str, u64)],
     /// Ports the image's default process listens on.
     pub listens_on: &'static [u16],
+    /// The image's default process.
+    pub process: DefaultProcess,
+}
+
+impl Repository {
     /// Whether the default process keeps running (a server) or exits at once.
-    pub long_running: bool,
+    pub fn long_running(&self) -> bool {
+        matches!(
+            self.process,
+            DefaultProcess::Server { .. } | DefaultProcess::Application | DefaultProcess::Agnhost
+        )
+    }
 }
 
 const MB: u64 = 1_000_000;
@@ -38,7 +70,10 @@ pub const CATALOGUE: &[Repository] = &[
             ("stable", 68 * MB),
         ],
         listens_on: &[80],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Nginx,
+            docroot: "/usr/share/nginx/html",
+        },
     },
     Repository {
         name: "httpd",
@@ -49,7 +84,10 @@ pub const CATALOGUE: &[Repository] = &[
             ("alpine", 22 * MB),
         ],
         listens_on: &[80],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Apache,
+            docroot: "/usr/local/apache2/htdocs",
+        },
     },
     Repository {
         name: "redis",
@@ -62,7 +100,10 @@ pub const CATALOGUE: &[Repository] = &[
             ("5.0.4", 36 * MB),
         ],
         listens_on: &[6379],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Redis,
+            docroot: "/data",
+        },
     },
     Repository {
         name: "busybox",
@@ -74,7 +115,7 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 2_200_000),
         ],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Shell,
     },
     Repository {
         name: "alpine",
@@ -85,13 +126,13 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 3_600_000),
         ],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Shell,
     },
     Repository {
         name: "ubuntu",
         tags: &[("22.04", 29 * MB), ("24.04", 29 * MB), ("latest", 29 * MB)],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Shell,
     },
     Repository {
         name: "debian",
@@ -101,7 +142,7 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 49 * MB),
         ],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Shell,
     },
     Repository {
         name: "mysql",
@@ -113,7 +154,10 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 170 * MB),
         ],
         listens_on: &[3306],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Mysql,
+            docroot: "/",
+        },
     },
     Repository {
         name: "postgres",
@@ -124,13 +168,19 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 155 * MB),
         ],
         listens_on: &[5432],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Postgres,
+            docroot: "/",
+        },
     },
     Repository {
         name: "mongo",
         tags: &[("7.0", 250 * MB), ("8.0", 260 * MB), ("latest", 260 * MB)],
         listens_on: &[27017],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Mongo,
+            docroot: "/",
+        },
     },
     Repository {
         name: "node",
@@ -142,7 +192,7 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 410 * MB),
         ],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Interpreter,
     },
     Repository {
         name: "python",
@@ -154,25 +204,72 @@ pub const CATALOGUE: &[Repository] = &[
             ("latest", 375 * MB),
         ],
         listens_on: &[],
-        long_running: false,
+        process: DefaultProcess::Interpreter,
     },
     Repository {
         name: "registry.k8s.io/pause",
         tags: &[("3.9", 270_000), ("3.10", 320_000)],
         listens_on: &[],
-        long_running: true,
+        process: DefaultProcess::Application,
     },
     Repository {
         name: "registry.k8s.io/hpa-example",
         tags: &[("latest", 180 * MB)],
         listens_on: &[80],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::Apache,
+            docroot: "/var/www/html",
+        },
     },
     Repository {
         name: "traefik/whoami",
         tags: &[("v1.10", 3_200_000), ("latest", 3_200_000)],
         listens_on: &[80],
-        long_running: true,
+        process: DefaultProcess::Server {
+            kind: ServerKind::AnyHttp,
+            docroot: "/",
+        },
+    },
+    Repository {
+        name: "registry.k8s.io/busybox",
+        tags: &[
+            ("1.27.2", 1_300_000),
+            ("1.24", 1_100_000),
+            ("latest", 1_300_000),
+        ],
+        listens_on: &[],
+        process: DefaultProcess::Shell,
+    },
+    Repository {
+        name: "registry.k8s.io/e2e-test-images/agnhost",
+        tags: &[
+            ("2.40", 51 * MB),
+            ("2.43", 52 * MB),
+            ("2.47", 53 * MB),
+            ("2.53", 55 * MB),
+        ],
+        listens_on: &[8080],
+        process: DefaultProcess::Agnhost,
+    },
+    Repository {
+        name: "registry.k8s.io/goproxy",
+        tags: &[("0.1", 2_500_000)],
+        listens_on: &[8080],
+        process: DefaultProcess::Server {
+            kind: ServerKind::AnyHttp,
+            docroot: "/",
+        },
+    },
+    Repository {
+        name: "registry.k8s.io/etcd",
+        tags: &[
+            ("3.5.1-0", 98 * MB),
+            ("3.5.15-0", 57 * MB),
+            ("3.5.21-0", 58 * MB),
+            ("3.6.4-0", 60 * MB),
+        ],
+        listens_on: &[2379, 2380],
+        process: DefaultProcess::Application,
     },
 ];
 

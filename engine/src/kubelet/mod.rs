@@ -1,30 +1,44 @@
 //! The kubelet of one node: registers its Node, notices pods bound to it,
-//! and takes each through sandbox creation, image pulls, container creation
-//! and start, restarts with CrashLoopBackOff, and graceful termination,
-//! reporting every change as pod status through the API server. Node
-//! registration and node status live in `node_status.rs`.
+//! and takes each through sandbox creation, image pulls, init containers in
+//! order, container creation and start, probes, restarts with the real
+//! back-off, and graceful termination, reporting every change as pod
+//! status through the API server. Node registration and node status live
+//! in `node_status.rs`; probe workers in `prober.rs`; the status it writes
+//! in `pod_status.rs`; what containers do in `crate::runtime`.
+//!
+//! The pod worker's timing follows upstream:
+//! - a container's exit is acted on one PLEG relist (1 s) later: the first
+//!   exit restarts it at once; later ones wait for the crash back-off of
+//!   `kuberuntime_manager.go` doBackOff (10 s, doubling, at most 5 min,
+//!   forgotten after 10 min without a restart), re-checked every 10 s (the
+//!   pod workers' backOffPeriod) with a `BackOff` event each time;
+//! - failed pulls back off the same way (`images/image_manager.go`);
+//! - a container killed by its liveness probe is restarted as soon as it
+//!   has stopped, its grace period honoured (a shell as PID 1 ignores
+//!   SIGTERM and is killed after 30 s).
 
 mod node_status;
+mod pod_status;
+mod prober;
 
 pub use node_status::{
     default_node_specs, node_ref, register, NodeSpecification, CONTAINER_RUNTIME, KUBELET_VERSION,
 };
+pub use prober::ProbeType;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus, Pod, PodIP, PodStatus,
-};
+use k8s_openapi::api::core::v1::{Container, Pod};
 
-use crate::apiserver::set_pod_condition;
 use crate::controllers::{Context, Reconciled};
 use crate::events::{EventType, Source};
 use crate::objects::{MetaExt, Object, ObjectRef};
 use crate::registry::{self, Lookup};
-use crate::runtime::{self, Behaviour};
+use crate::runtime::shell::ExecResult;
+use crate::runtime::{ContainerLog, PodInfo, PodRuntime};
 use crate::store::{WatchEvent, WatchEventType};
 use crate::time::{SimDuration, SimTime};
+use prober::{Action, Outcome, ProbeSpec, Worker};
 
 /// Sandbox creation: the pause container and the pod's network.
 const SANDBOX_DELAY: SimDuration = SimDuration::from_millis(800);
@@ -33,51 +47,171 @@ const CREATE_DELAY: SimDuration = SimDuration::from_millis(300);
 /// Simulated download speed and per-pull latency.
 const PULL_BYTES_PER_SECOND: u64 = 25_000_000;
 const PULL_LATENCY: SimDuration = SimDuration::from_millis(400);
-/// A container that gets SIGTERM and exits promptly.
-const STOP_DELAY: SimDuration = SimDuration::from_millis(500);
-/// kubelet's container restart back-off: 10 s, doubling, at most 5 min.
+/// The PLEG relists containers every second: an exit is acted on by then.
+const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+/// pod_workers.go backOffPeriod: a sync that ended in a back-off is retried this often.
+const WORKER_BACKOFF_PERIOD: SimDuration = SimDuration::from_secs(10);
+/// kubelet's container restart and image pull back-off: 10 s, doubling, at most 5 min.
 const BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
 const BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
+/// kuberuntime's minimumGracePeriodInSeconds.
+const MIN_GRACE_SECONDS: i64 = 2;
+/// How many passes one sync makes over the pod's containers at most.
+const SYNC_PASSES: usize = 8;
 
-#[derive(Clone, Debug, PartialEq)]
+/// An entry of flowcontrol.Backoff (client-go/util/flowcontrol/backoff.go).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BackoffEntry {
+    backoff: SimDuration,
+    last_update: SimTime,
+}
+
+/// hasExpired: an event more than twice the maximum after the last update resets the back-off.
+fn backoff_expired(event: SimTime, last_update: SimTime) -> bool {
+    event.0.saturating_sub(last_update.0) > 2 * BACKOFF_MAX.0
+}
+
+/// Backoff.Next.
+fn backoff_next(entry: &mut Option<BackoffEntry>, event: SimTime, now: SimTime) {
+    *entry = Some(match *entry {
+        Some(e) if !backoff_expired(event, e.last_update) => BackoffEntry {
+            backoff: SimDuration((e.backoff.0 * 2).min(BACKOFF_MAX.0)),
+            last_update: now,
+        },
+        _ => BackoffEntry {
+            backoff: BACKOFF_INITIAL,
+            last_update: now,
+        },
+    });
+}
+
+/// A finished container instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Terminated {
+    code: i32,
+    reason: String,
+    message: Option<String>,
+    started: SimTime,
+    finished: SimTime,
+    instance: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KillReason {
+    Liveness,
+    Startup,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Run {
-    /// Waiting to be created (reason ContainerCreating, or PodInitializing).
-    Creating,
+    /// Not running and not being created (never started, or waiting to be
+    /// started again; `ContainerRun::waiting` says why).
+    Waiting,
     Pulling {
         until: SimTime,
+        ok: bool,
+        took: SimDuration,
     },
-    /// Image pulled; creating and starting the container is due.
-    Pulled {
-        at: SimTime,
-    },
-    PullFailed {
-        retry_at: SimTime,
-        reason: &'static str,
-        message: String,
-    },
+    /// Image ready; creating and starting is due at `at`.
+    Created { at: SimTime },
     Running {
         started: SimTime,
-        exits_at: Option<(SimTime, i32)>,
+        instance: u32,
+        killing: Option<KillReason>,
     },
-    Terminated {
-        code: i32,
-        started: SimTime,
-        finished: SimTime,
+    /// Exited; the kubelet acts on it at `decide_at`.
+    Exited {
+        term: Terminated,
+        decide_at: SimTime,
+        killed: Option<KillReason>,
     },
-    BackOff {
-        until: SimTime,
-    },
+    /// Finished for good (restart policy, or the pod is done).
+    Done(Terminated),
 }
 
 #[derive(Clone, Debug)]
 struct ContainerRun {
     name: String,
     image: String,
+    init: bool,
     run: Run,
+    /// Why it waits (CrashLoopBackOff, ErrImagePull ...): the reason cache.
+    waiting: Option<(String, String)>,
+    /// The pod worker retries a container in back-off no sooner than this.
+    not_before: Option<SimTime>,
     restart_count: i32,
-    last_terminated: Option<(i32, SimTime, SimTime)>,
-    backoff: SimDuration,
-    pull_backoff: SimDuration,
+    instances: u32,
+    last_terminated: Option<Terminated>,
+    /// The exited instance a restart is for (doBackOff looks at its finish).
+    restart_of: Option<Terminated>,
+    crash_backoff: Option<BackoffEntry>,
+    pull_backoff: Option<BackoffEntry>,
+    pull_error: Option<String>,
+    pull_failures: u32,
+    probes: Vec<Worker>,
+    ready: bool,
+    started: bool,
+}
+
+impl ContainerRun {
+    fn new(spec: &Container, init: bool, probes_from: SimTime) -> ContainerRun {
+        let mut probes = Vec::new();
+        if !init {
+            for (kind, probe) in [
+                (ProbeType::Startup, &spec.startup_probe),
+                (ProbeType::Liveness, &spec.liveness_probe),
+                (ProbeType::Readiness, &spec.readiness_probe),
+            ] {
+                if let Some(p) = probe {
+                    probes.push(Worker::new(kind, ProbeSpec::of(p), probes_from));
+                }
+            }
+        }
+        ContainerRun {
+            name: spec.name.clone(),
+            image: spec.image.clone().unwrap_or_default(),
+            init,
+            run: Run::Waiting,
+            waiting: None,
+            not_before: None,
+            restart_count: 0,
+            instances: 0,
+            last_terminated: None,
+            restart_of: None,
+            crash_backoff: None,
+            pull_backoff: None,
+            pull_error: None,
+            pull_failures: 0,
+            probes,
+            ready: false,
+            started: false,
+        }
+    }
+
+    fn worker(&self, kind: ProbeType) -> Option<&Worker> {
+        self.probes.iter().find(|w| w.kind == kind)
+    }
+
+    /// isContainerStarted and the readiness rule of the prober manager's UpdatePodStatus.
+    fn refresh_flags(&mut self) {
+        let instance = match self.run {
+            Run::Running { instance, .. } => Some(instance),
+            _ => None,
+        };
+        let passes = |kind| match (instance, self.worker(kind)) {
+            (_, None) => true,
+            (Some(i), Some(w)) => w.result_for(i) == Some(Outcome::Success),
+            (None, Some(_)) => false,
+        };
+        let started = instance.is_some() && passes(ProbeType::Startup);
+        let ready = if self.init {
+            matches!(&self.run, Run::Done(t) | Run::Exited { term: t, .. } if t.code == 0)
+        } else {
+            started && passes(ProbeType::Readiness)
+        };
+        self.started = started;
+        self.ready = ready;
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -86,8 +220,13 @@ struct PodWorker {
     pod_ip: Option<String>,
     sandbox_ready: bool,
     started_at: SimTime,
+    runtime: Option<PodRuntime>,
+    init: Vec<ContainerRun>,
     containers: Vec<ContainerRun>,
     stopping_since: Option<SimTime>,
+    /// When every container will have stopped, during termination.
+    stopped_by: Option<SimTime>,
+    terminal: bool,
 }
 
 pub struct Kubelet {
@@ -127,6 +266,85 @@ pub fn go_duration(d: SimDuration) -> String {
     }
 }
 
+/// What one sync did, in words for the step log, and when to come back.
+struct SyncLog {
+    actions: Vec<String>,
+    wake: Option<SimTime>,
+}
+
+impl SyncLog {
+    fn wake_at(&mut self, t: SimTime) {
+        self.wake = Some(self.wake.map_or(t, |w| w.min(t)));
+    }
+}
+
+/// Everything one sync of one pod needs besides the worker.
+struct PodSync<'a, 'b> {
+    ctx: &'a mut Context<'b>,
+    source: Source,
+    pod: &'a Pod,
+    pod_object: Object,
+    images: &'a mut BTreeSet<String>,
+    log: SyncLog,
+}
+
+impl PodSync<'_, '_> {
+    fn now(&self) -> SimTime {
+        self.ctx.now
+    }
+
+    fn event(&mut self, event_type: EventType, reason: &str, message: &str) {
+        let now = self.ctx.now;
+        self.ctx.recorder.record(
+            self.ctx.api,
+            now,
+            &self.source,
+            &self.pod_object,
+            event_type,
+            reason,
+            message,
+        );
+    }
+
+    fn restart_policy(&self) -> &str {
+        self.pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.restart_policy.as_deref())
+            .unwrap_or("Always")
+    }
+
+    fn spec_of(&self, c: &ContainerRun) -> Option<Container> {
+        let spec = self.pod.spec.as_ref()?;
+        let list = if c.init {
+            spec.init_containers.as_ref()?
+        } else {
+            &spec.containers
+        };
+        list.iter().find(|s| s.name == c.name).cloned()
+    }
+
+    /// `name_namespace(uid)`, format.Pod.
+    fn pod_desc(&self) -> String {
+        format!(
+            "{}_{}({})",
+            self.pod.metadata.name_str(),
+            self.pod.metadata.namespace.as_deref().unwrap_or("default"),
+            self.pod.metadata.uid.as_deref().unwrap_or("")
+        )
+    }
+
+    fn grace_seconds(&self, probe_override: Option<i64>) -> i64 {
+        let pod_grace = self
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.termination_grace_period_seconds)
+            .unwrap_or(30);
+        probe_override.unwrap_or(pod_grace).max(MIN_GRACE_SECONDS)
+    }
+}
+
 impl Kubelet {
     pub fn new(spec: NodeSpecification) -> Self {
         Kubelet {
@@ -140,6 +358,21 @@ impl Kubelet {
 
     pub fn source(&self) -> Source {
         Source::kubelet(&self.node_name)
+    }
+
+    /// The log of a container of a pod on this node (`kubectl logs`, with
+    /// `previous` for `--previous`).
+    pub fn container_log(
+        &self,
+        pod: &ObjectRef,
+        container: &str,
+        previous: bool,
+    ) -> Option<&ContainerLog> {
+        self.pods
+            .get(pod)?
+            .runtime
+            .as_ref()?
+            .log(container, previous)
     }
 
     /// The pods whose state a change concerns: pods bound to this node.
@@ -160,7 +393,7 @@ impl Kubelet {
         }
     }
 
-    /// syncPod: moves the pod one stage on and reports its status.
+    /// syncPod: moves the pod on as far as `now` allows and reports its status.
     pub fn sync_pod(&mut self, key: &ObjectRef, ctx: &mut Context) -> Reconciled {
         let pod = match ctx.api.get(key) {
             Some(Object::Pod(p)) => p.clone(),
@@ -179,38 +412,34 @@ impl Kubelet {
         if pod.metadata.is_deleting() {
             return self.terminate(key, &pod, ctx);
         }
-        if crate::podutil::is_terminal(&pod) {
-            return Reconciled::nothing();
-        }
         let now = ctx.now;
-        let source = self.source();
-        let pod_object = Object::Pod(pod.clone());
         if !self.pods.contains_key(key) {
-            let containers = pod
-                .spec
-                .iter()
-                .flat_map(|s| s.containers.iter())
-                .map(|c| ContainerRun {
-                    name: c.name.clone(),
-                    image: c.image.clone().unwrap_or_default(),
-                    run: Run::Creating,
-                    restart_count: 0,
-                    last_terminated: None,
-                    backoff: BACKOFF_INITIAL,
-                    pull_backoff: BACKOFF_INITIAL,
-                })
-                .collect();
-            self.pods.insert(
-                key.clone(),
-                PodWorker {
-                    uid,
-                    pod_ip: None,
-                    sandbox_ready: false,
-                    started_at: now,
-                    containers,
-                    stopping_since: None,
-                },
-            );
+            if crate::podutil::is_terminal(&pod) {
+                return Reconciled::nothing();
+            }
+            let spec = pod.spec.clone().unwrap_or_default();
+            let worker = PodWorker {
+                uid,
+                pod_ip: None,
+                sandbox_ready: false,
+                started_at: now,
+                runtime: None,
+                init: spec
+                    .init_containers
+                    .iter()
+                    .flatten()
+                    .map(|c| ContainerRun::new(c, true, now))
+                    .collect(),
+                containers: spec
+                    .containers
+                    .iter()
+                    .map(|c| ContainerRun::new(c, false, now))
+                    .collect(),
+                stopping_since: None,
+                stopped_by: None,
+                terminal: false,
+            };
+            self.pods.insert(key.clone(), worker);
             self.write_status(key, &pod, ctx);
             return Reconciled::did(format!(
                 "accepted pod {}; creating its sandbox",
@@ -218,16 +447,27 @@ impl Kubelet {
             ))
             .requeue(SANDBOX_DELAY);
         }
-        let worker = self.pods.get_mut(key).expect("worker exists");
+        let Some(mut worker) = self.pods.remove(key) else {
+            return Reconciled::nothing();
+        };
+        if worker.terminal {
+            self.pods.insert(key.clone(), worker);
+            return Reconciled::nothing();
+        }
         if !worker.sandbox_ready {
             worker.sandbox_ready = true;
-            worker.pod_ip = Some(format!("10.244.{}.{}", self.spec.index, self.next_ip));
+            let ip = format!("10.244.{}.{}", self.spec.index, self.next_ip);
             self.next_ip = if self.next_ip >= 254 {
                 2
             } else {
                 self.next_ip + 1
             };
-            let ip = worker.pod_ip.clone().unwrap_or_default();
+            worker.runtime = Some(PodRuntime::new(
+                &pod,
+                PodInfo::of(&pod, &ip, &self.internal_ip()),
+            ));
+            worker.pod_ip = Some(ip.clone());
+            self.pods.insert(key.clone(), worker);
             self.write_status(key, &pod, ctx);
             return Reconciled::did(format!(
                 "started sandbox for {} with IP {ip}",
@@ -236,270 +476,21 @@ impl Kubelet {
             .requeue(SimDuration::from_millis(100));
         }
 
-        let restart_policy = pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.restart_policy.clone())
-            .unwrap_or_else(|| "Always".into());
-        let specs: Vec<k8s_openapi::api::core::v1::Container> = pod
-            .spec
-            .as_ref()
-            .map(|s| s.containers.clone())
-            .unwrap_or_default();
-        let mut actions: Vec<String> = Vec::new();
-        let mut wake: Option<SimTime> = None;
-        let mut note_wake = |t: SimTime| {
-            wake = Some(wake.map_or(t, |w: SimTime| w.min(t)));
+        let source = self.source();
+        let mut sync = PodSync {
+            ctx,
+            source,
+            pod: &pod,
+            pod_object: Object::Pod(pod.clone()),
+            images: &mut self.images,
+            log: SyncLog {
+                actions: Vec::new(),
+                wake: None,
+            },
         };
-        // Pulls are serial on a node (serializeImagePulls), so one container
-        // at a time moves through pulling; started ones are checked for exits.
-        let images = &mut self.images;
-        let worker = self.pods.get_mut(key).expect("worker exists");
-        let mut pulling_busy = worker
-            .containers
-            .iter()
-            .any(|c| matches!(c.run, Run::Pulling { .. }));
-        for (container, spec) in worker.containers.iter_mut().zip(&specs) {
-            let image = container.image.clone();
-            match container.run.clone() {
-                Run::Creating | Run::PullFailed { .. } => {
-                    if let Run::PullFailed {
-                        retry_at,
-                        reason,
-                        message,
-                    } = container.run.clone()
-                    {
-                        if retry_at > now {
-                            if reason == "ErrImagePull" {
-                                // The next sync finds the pull in back-off.
-                                ctx.recorder.record(
-                                    ctx.api,
-                                    now,
-                                    &source,
-                                    &pod_object,
-                                    EventType::Normal,
-                                    "BackOff",
-                                    &format!("Back-off pulling image \"{image}\""),
-                                );
-                                ctx.recorder.record(
-                                    ctx.api,
-                                    now,
-                                    &source,
-                                    &pod_object,
-                                    EventType::Warning,
-                                    "Failed",
-                                    "Error: ImagePullBackOff",
-                                );
-                                container.run = Run::PullFailed {
-                                    retry_at,
-                                    reason: "ImagePullBackOff",
-                                    message,
-                                };
-                                actions.push(format!("backing off pulling image {image}"));
-                            }
-                            note_wake(retry_at);
-                            continue;
-                        }
-                    }
-                    if pulling_busy {
-                        continue;
-                    }
-                    let policy = spec
-                        .image_pull_policy
-                        .clone()
-                        .unwrap_or_else(|| "IfNotPresent".into());
-                    let present = images.contains(&image_ref(&image));
-                    if policy == "Never" && !present {
-                        container.run = Run::PullFailed {
-                            retry_at: now.plus(BACKOFF_MAX),
-                            reason: "ErrImageNeverPull",
-                            message: format!("Container image \"{image}\" is not present with pull policy of Never"),
-                        };
-                        ctx.recorder.record(ctx.api, now, &source, &pod_object, EventType::Warning, "ErrImageNeverPull", &format!("Container image \"{image}\" is not present with pull policy of Never"));
-                        actions.push(format!(
-                            "cannot start {}: image not present and pull policy Never",
-                            container.name
-                        ));
-                        continue;
-                    }
-                    if present && policy != "Always" {
-                        ctx.recorder.record(
-                            ctx.api,
-                            now,
-                            &source,
-                            &pod_object,
-                            EventType::Normal,
-                            "Pulled",
-                            &format!("Container image \"{image}\" already present on machine"),
-                        );
-                        container.run = Run::Pulled { at: now };
-                        note_wake(now.plus(CREATE_DELAY));
-                        actions.push(format!(
-                            "image {image} already present for {}",
-                            container.name
-                        ));
-                        continue;
-                    }
-                    ctx.recorder.record(
-                        ctx.api,
-                        now,
-                        &source,
-                        &pod_object,
-                        EventType::Normal,
-                        "Pulling",
-                        &format!("Pulling image \"{image}\""),
-                    );
-                    let size = match registry::lookup(&image) {
-                        Lookup::Known { size_bytes, .. } | Lookup::Assumed { size_bytes } => {
-                            size_bytes
-                        }
-                        _ => 0,
-                    };
-                    let took = SimDuration(PULL_LATENCY.0 + size * 1000 / PULL_BYTES_PER_SECOND);
-                    container.run = Run::Pulling {
-                        until: now.plus(took),
-                    };
-                    pulling_busy = true;
-                    note_wake(now.plus(took));
-                    actions.push(format!("pulling image {image} for {}", container.name));
-                }
-                Run::Pulling { until } => {
-                    if until > now {
-                        note_wake(until);
-                        continue;
-                    }
-                    pulling_busy = false;
-                    match registry::lookup(&image) {
-                        Lookup::Known { size_bytes, .. } | Lookup::Assumed { size_bytes } => {
-                            images.insert(image_ref(&image));
-                            let took = go_duration(SimDuration(
-                                PULL_LATENCY.0 + size_bytes * 1000 / PULL_BYTES_PER_SECOND,
-                            ));
-                            ctx.recorder.record(ctx.api, now, &source, &pod_object, EventType::Normal, "Pulled",
-                                &format!("Successfully pulled image \"{image}\" in {took} ({took} including waiting). Image size: {size_bytes} bytes."));
-                            container.run = Run::Pulled { at: now };
-                            container.pull_backoff = BACKOFF_INITIAL;
-                            note_wake(now.plus(CREATE_DELAY));
-                            actions.push(format!("pulled image {image}"));
-                        }
-                        failure => {
-                            let error = pull_error(&image, &failure);
-                            ctx.recorder.record(
-                                ctx.api,
-                                now,
-                                &source,
-                                &pod_object,
-                                EventType::Warning,
-                                "Failed",
-                                &format!("Failed to pull image \"{image}\": {error}"),
-                            );
-                            ctx.recorder.record(
-                                ctx.api,
-                                now,
-                                &source,
-                                &pod_object,
-                                EventType::Warning,
-                                "Failed",
-                                "Error: ErrImagePull",
-                            );
-                            let retry_at = now.plus(container.pull_backoff);
-                            container.pull_backoff =
-                                SimDuration((container.pull_backoff.0 * 2).min(BACKOFF_MAX.0));
-                            container.run = Run::PullFailed {
-                                retry_at,
-                                reason: "ErrImagePull",
-                                message: error,
-                            };
-                            note_wake(now.plus(SimDuration::from_secs(1)));
-                            actions.push(format!("failed to pull image {image}"));
-                        }
-                    }
-                }
-                Run::Pulled { at } => {
-                    if at.plus(CREATE_DELAY) > now {
-                        note_wake(at.plus(CREATE_DELAY));
-                        continue;
-                    }
-                    actions.push(Self::start(
-                        container,
-                        spec,
-                        ctx,
-                        &source,
-                        &pod_object,
-                        &mut note_wake,
-                    ));
-                }
-                Run::Running {
-                    started,
-                    exits_at: Some((at, code)),
-                } => {
-                    if at > now {
-                        note_wake(at);
-                        continue;
-                    }
-                    container.run = Run::Terminated {
-                        code,
-                        started,
-                        finished: at,
-                    };
-                    container.last_terminated = Some((code, started, at));
-                    let restart =
-                        restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0);
-                    actions.push(format!(
-                        "container {} exited with code {code}",
-                        container.name
-                    ));
-                    if restart {
-                        // The first restart is immediate; later ones wait, doubling (doBackOff).
-                        if container.restart_count == 0 {
-                            container.run = Run::BackOff { until: now };
-                            note_wake(now.plus(SimDuration::from_millis(100)));
-                        } else {
-                            container.run = Run::BackOff {
-                                until: now.plus(container.backoff),
-                            };
-                            let message = format!(
-                                "Back-off restarting failed container {} in pod {}_{}({})",
-                                container.name,
-                                key.name,
-                                key.namespace.as_deref().unwrap_or(""),
-                                pod.metadata.uid.as_deref().unwrap_or("")
-                            );
-                            ctx.recorder.record(
-                                ctx.api,
-                                now,
-                                &source,
-                                &pod_object,
-                                EventType::Warning,
-                                "BackOff",
-                                &message,
-                            );
-                            note_wake(now.plus(container.backoff));
-                        }
-                    }
-                }
-                Run::BackOff { until } => {
-                    if until > now {
-                        note_wake(until);
-                        continue;
-                    }
-                    if container.restart_count > 0 {
-                        container.backoff =
-                            SimDuration((container.backoff.0 * 2).min(BACKOFF_MAX.0));
-                    }
-                    container.restart_count += 1;
-                    actions.push(Self::start(
-                        container,
-                        spec,
-                        ctx,
-                        &source,
-                        &pod_object,
-                        &mut note_wake,
-                    ));
-                }
-                Run::Running { exits_at: None, .. } | Run::Terminated { .. } => {}
-            }
-        }
+        sync_containers(&mut worker, &mut sync);
+        let SyncLog { actions, wake } = sync.log;
+        self.pods.insert(key.clone(), worker);
         self.write_status(key, &pod, ctx);
         let mut result = if actions.is_empty() {
             Reconciled::nothing()
@@ -512,49 +503,8 @@ impl Kubelet {
         result
     }
 
-    fn start(
-        container: &mut ContainerRun,
-        spec: &k8s_openapi::api::core::v1::Container,
-        ctx: &mut Context,
-        source: &Source,
-        pod_object: &Object,
-        note_wake: &mut impl FnMut(SimTime),
-    ) -> String {
-        let now = ctx.now;
-        ctx.recorder.record(
-            ctx.api,
-            now,
-            source,
-            pod_object,
-            EventType::Normal,
-            "Created",
-            &format!("Created container: {}", container.name),
-        );
-        ctx.recorder.record(
-            ctx.api,
-            now,
-            source,
-            pod_object,
-            EventType::Normal,
-            "Started",
-            &format!("Started container {}", container.name),
-        );
-        let exits_at = match runtime::behaviour(spec) {
-            Behaviour::RunsForever => None,
-            Behaviour::Exits { after, code } => {
-                let at = now.plus(after);
-                note_wake(at);
-                Some((at, code))
-            }
-        };
-        container.run = Run::Running {
-            started: now,
-            exits_at,
-        };
-        format!("created and started container {}", container.name)
-    }
-
-    /// Graceful termination: stop the containers, then remove the pod from the API.
+    /// Graceful termination: stop the containers (SIGTERM, then SIGKILL when
+    /// the grace period ends), then remove the pod from the API.
     fn terminate(&mut self, key: &ObjectRef, pod: &Pod, ctx: &mut Context) -> Reconciled {
         let now = ctx.now;
         let source = self.source();
@@ -566,32 +516,52 @@ impl Kubelet {
                 key.display_name()
             ));
         };
-        match worker.stopping_since {
-            None => {
-                worker.stopping_since = Some(now);
-                let pod_object = Object::Pod(pod.clone());
-                for container in worker
-                    .containers
-                    .iter()
-                    .filter(|c| matches!(c.run, Run::Running { .. }))
-                {
-                    ctx.recorder.record(
-                        ctx.api,
-                        now,
-                        &source,
-                        &pod_object,
-                        EventType::Normal,
-                        "Killing",
-                        &format!("Stopping container {}", container.name),
-                    );
+        if worker.stopping_since.is_none() {
+            worker.stopping_since = Some(now);
+            let grace = pod
+                .metadata
+                .deletion_grace_period_seconds
+                .or_else(|| {
+                    pod.spec
+                        .as_ref()
+                        .and_then(|s| s.termination_grace_period_seconds)
+                })
+                .unwrap_or(30)
+                .max(MIN_GRACE_SECONDS);
+            let pod_object = Object::Pod(pod.clone());
+            let mut latest = now;
+            for c in worker.init.iter_mut().chain(worker.containers.iter_mut()) {
+                if !matches!(c.run, Run::Running { .. }) {
+                    continue;
                 }
-                Reconciled::did(format!("stopping containers of {}", key.display_name()))
-                    .requeue(STOP_DELAY)
+                ctx.recorder.record(
+                    ctx.api,
+                    now,
+                    &source,
+                    &pod_object,
+                    EventType::Normal,
+                    "Killing",
+                    &format!("Stopping container {}", c.name),
+                );
+                if let Some(rt) = worker.runtime.as_mut() {
+                    if let Some((at, _)) =
+                        rt.stop(&c.name, now, SimDuration::from_secs(grace as u64))
+                    {
+                        latest = latest.max(at);
+                    }
+                }
             }
-            Some(since) if since.plus(STOP_DELAY) > now => {
-                Reconciled::nothing().requeue(since.plus(STOP_DELAY).since(now))
-            }
-            Some(_) => {
+            let stopped_by = latest.max(now.plus(crate::runtime::STOP_DELAY));
+            worker.stopped_by = Some(stopped_by);
+            return Reconciled::did(format!("stopping containers of {}", key.display_name()))
+                .requeue(stopped_by.since(now).max(SimDuration::from_millis(1)));
+        }
+        match worker.stopped_by {
+            Some(t) if t > now => Reconciled::nothing().requeue(t.since(now)),
+            _ => {
+                if let Some(rt) = worker.runtime.as_mut() {
+                    rt.advance(now);
+                }
                 self.pods.remove(key);
                 let _ = ctx.api.delete(now, key, Some(0));
                 Reconciled::did(format!(
@@ -607,112 +577,7 @@ impl Kubelet {
         let Some(worker) = self.pods.get(key) else {
             return;
         };
-        let now = ctx.now;
-        let mut status = pod.status.clone().unwrap_or_default();
-        status.host_ip = Some(self.internal_ip());
-        status.host_ips = Some(vec![k8s_openapi::api::core::v1::HostIP {
-            ip: self.internal_ip(),
-        }]);
-        status
-            .start_time
-            .get_or_insert_with(|| worker.started_at.to_k8s());
-        status
-            .qos_class
-            .get_or_insert_with(|| qos_class(pod).to_string());
-        if let Some(ip) = &worker.pod_ip {
-            status.pod_ip = Some(ip.clone());
-            status.pod_ips = Some(vec![PodIP { ip: ip.clone() }]);
-        }
-        let statuses: Vec<ContainerStatus> = worker
-            .containers
-            .iter()
-            .map(|c| container_status(c, worker.sandbox_ready))
-            .collect();
-        let all_running = statuses
-            .iter()
-            .all(|s| s.state.as_ref().is_some_and(|st| st.running.is_some()));
-        let not_ready: Vec<String> = statuses
-            .iter()
-            .filter(|s| !s.ready)
-            .map(|s| s.name.clone())
-            .collect();
-        let restart_policy = pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.restart_policy.as_deref())
-            .unwrap_or("Always");
-        let terminated: Vec<i32> = worker
-            .containers
-            .iter()
-            .filter_map(|c| match (&c.run, restart_policy) {
-                (Run::Terminated { code, .. }, "Never") => Some(*code),
-                (Run::Terminated { code: 0, .. }, "OnFailure") => Some(0),
-                _ => None,
-            })
-            .collect();
-        let phase = if terminated.len() == worker.containers.len() && !terminated.is_empty() {
-            if terminated.iter().all(|c| *c == 0) {
-                "Succeeded"
-            } else {
-                "Failed"
-            }
-        } else if worker.containers.iter().any(|c| {
-            !matches!(
-                c.run,
-                Run::Creating | Run::Pulling { .. } | Run::Pulled { .. } | Run::PullFailed { .. }
-            )
-        }) {
-            "Running"
-        } else {
-            "Pending"
-        };
-        status.phase = Some(phase.to_string());
-        status.container_statuses = Some(statuses);
-        set_pod_condition(
-            &mut status,
-            "PodReadyToStartContainers",
-            if worker.sandbox_ready {
-                "True"
-            } else {
-                "False"
-            },
-            None,
-            None,
-            now,
-        );
-        set_pod_condition(&mut status, "Initialized", "True", None, None, now);
-        let terminal = phase == "Succeeded" || phase == "Failed";
-        if all_running {
-            set_pod_condition(&mut status, "ContainersReady", "True", None, None, now);
-            set_pod_condition(&mut status, "Ready", "True", None, None, now);
-        } else {
-            let (reason, message) = if terminal {
-                ("PodCompleted", String::new())
-            } else {
-                (
-                    "ContainersNotReady",
-                    format!("containers with unready status: [{}]", not_ready.join(" ")),
-                )
-            };
-            let message = (!message.is_empty()).then_some(message);
-            set_pod_condition(
-                &mut status,
-                "ContainersReady",
-                "False",
-                Some(reason),
-                message.as_deref(),
-                now,
-            );
-            set_pod_condition(
-                &mut status,
-                "Ready",
-                "False",
-                Some(reason),
-                message.as_deref(),
-                now,
-            );
-        }
-        order_conditions(&mut status);
+        let status = pod_status::generate(self, worker, pod, ctx.now);
         if Some(&status) == pod.status.as_ref() {
             return;
         }
@@ -726,64 +591,680 @@ impl Kubelet {
     }
 }
 
-/// Conditions in the order the kubelet lists them.
-fn order_conditions(status: &mut PodStatus) {
-    const ORDER: [&str; 5] = [
-        "PodReadyToStartContainers",
-        "Initialized",
-        "Ready",
-        "ContainersReady",
-        "PodScheduled",
-    ];
-    if let Some(conditions) = status.conditions.as_mut() {
-        conditions.sort_by_key(|c| {
-            ORDER
-                .iter()
-                .position(|o| *o == c.type_)
-                .unwrap_or(ORDER.len())
-        });
+/// One pass after another over the pod's containers until nothing more
+/// happens at this instant.
+fn sync_containers(w: &mut PodWorker, s: &mut PodSync) {
+    let now = s.now();
+    for _ in 0..SYNC_PASSES {
+        let before = s.log.actions.len();
+        s.log.wake = None;
+        run_probes_and_exits(w, s);
+        start_kills(w, s);
+        decide(w, s);
+        if s.log.actions.len() == before {
+            break;
+        }
+    }
+    for c in w.init.iter_mut().chain(w.containers.iter_mut()) {
+        c.refresh_flags();
+    }
+    // Terminal phase: nothing will run again.
+    let phase = pod_status::phase(w, s.restart_policy());
+    if phase == "Succeeded" || phase == "Failed" {
+        w.terminal = true;
+        s.log.actions.push(format!("pod is {phase}"));
+        s.log.wake = None;
+        return;
+    }
+    // When to come back.
+    if let Some(rt) = w.runtime.as_mut() {
+        if let Some(t) = rt.next_exit(now) {
+            s.log.wake_at(t);
+        }
+    }
+    for c in w.init.iter().chain(w.containers.iter()) {
+        match &c.run {
+            Run::Pulling { until, .. } => s.log.wake_at(*until),
+            Run::Created { at } => s.log.wake_at(*at),
+            Run::Exited { decide_at, .. } => s.log.wake_at(*decide_at),
+            Run::Running { .. } => {
+                for p in &c.probes {
+                    s.log.wake_at(p.next_tick);
+                }
+            }
+            Run::Waiting => {
+                if let Some(t) = c.not_before {
+                    s.log.wake_at(t);
+                }
+            }
+            Run::Done(_) => {}
+        }
+    }
+    if let Some(t) = s.log.wake {
+        if t < now {
+            s.log.wake = Some(now);
+        }
     }
 }
 
-fn qos_class(pod: &Pod) -> &'static str {
-    let containers = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.as_slice())
-        .unwrap_or(&[]);
-    let any_resources = containers.iter().any(|c| {
-        c.resources.as_ref().is_some_and(|r| {
-            r.requests.as_ref().is_some_and(|m| !m.is_empty())
-                || r.limits.as_ref().is_some_and(|m| !m.is_empty())
-        })
-    });
-    if !any_resources {
-        return "BestEffort";
+/// Runs the containers up to now, acting on exits and on probe ticks in time order.
+fn run_probes_and_exits(w: &mut PodWorker, s: &mut PodSync) {
+    let now = s.now();
+    loop {
+        // The earliest probe tick due, of a running container.
+        let tick = w
+            .containers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.run, Run::Running { .. }))
+            .flat_map(|(i, c)| {
+                c.probes
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, p)| (p.next_tick, i, j))
+            })
+            .filter(|(t, _, _)| *t <= now)
+            .min();
+        let until = tick.map_or(now, |(t, _, _)| t);
+        let exits = w
+            .runtime
+            .as_mut()
+            .map(|rt| rt.advance(until))
+            .unwrap_or_default();
+        for exit in exits {
+            record_exit(w, s, &exit.container, exit.code, exit.at);
+        }
+        let Some((t, i, j)) = tick else {
+            break;
+        };
+        let c = &mut w.containers[i];
+        c.refresh_flags();
+        let (instance, running_since) = match c.run {
+            Run::Running {
+                started, instance, ..
+            } => (Some(instance), Some(started)),
+            _ => (c.instances.checked_sub(1), None),
+        };
+        let started = c.started;
+        let worker = &mut c.probes[j];
+        worker.advance_tick(t);
+        if worker.ready_to_probe(instance, running_since, started, t) {
+            probe(w, s, i, j, t);
+        }
     }
-    let guaranteed = containers.iter().all(|c| {
-        let Some(r) = &c.resources else { return false };
-        let limits = r.limits.clone().unwrap_or_default();
-        let requests = r.requests.clone().unwrap_or_default();
-        ["cpu", "memory"].iter().all(|k| {
-            limits.contains_key(*k) && requests.get(*k).is_none_or(|q| Some(q) == limits.get(*k))
-        })
-    });
-    if guaranteed {
-        "Guaranteed"
+}
+
+/// Runs one probe of container `i` and records its outcome.
+fn probe(w: &mut PodWorker, s: &mut PodSync, i: usize, j: usize, at: SimTime) {
+    let Some(spec) = s.spec_of(&w.containers[i]) else {
+        return;
+    };
+    let name = w.containers[i].name.clone();
+    let kind = w.containers[i].probes[j].kind;
+    let probe_spec = w.containers[i].probes[j].spec.clone();
+    let Some(rt) = w.runtime.as_mut() else {
+        return;
+    };
+    let (outcome, output) = match &probe_spec.action {
+        Action::Exec(argv) if argv.is_empty() => (Outcome::Failure, String::new()),
+        Action::Exec(argv) => match rt.exec(&name, argv, at, probe_spec.timeout) {
+            Some(ExecResult::Exited { code: 0, .. }) => (Outcome::Success, String::new()),
+            Some(ExecResult::Exited { output, .. }) => (Outcome::Failure, output),
+            // exec.NewTimeoutError(fmt.Errorf("command %q timed out", strings.Join(cmd, " ")))
+            Some(ExecResult::TimedOut { .. }) => (
+                Outcome::Failure,
+                format!("command {} timed out", prober::go_quote(&argv.join(" "))),
+            ),
+            None => (Outcome::Failure, String::new()),
+        },
+        Action::Http {
+            scheme, port, path, ..
+        } => match crate::runtime::resolve_port(port, &spec) {
+            Some(port) => match rt.http_get(scheme, port, path, at) {
+                // pkg/probe/http: 2xx and 3xx succeed.
+                Ok(code) if (200..400).contains(&code) => (Outcome::Success, String::new()),
+                Ok(code) => (
+                    Outcome::Failure,
+                    format!("HTTP probe failed with statuscode: {code}"),
+                ),
+                Err(e) => (Outcome::Failure, e),
+            },
+            None => (Outcome::Failure, format!("unable to find port {port:?}")),
+        },
+        Action::Tcp { port, .. } => match crate::runtime::resolve_port(port, &spec) {
+            Some(port) => match rt.tcp_connect(port, at) {
+                Ok(()) => (Outcome::Success, String::new()),
+                Err(e) => (Outcome::Failure, e),
+            },
+            None => (Outcome::Failure, format!("unable to find port {port:?}")),
+        },
+        Action::Grpc { port } => {
+            let port = u16::try_from(*port).unwrap_or(0);
+            match rt.tcp_connect(port, at) {
+                Ok(()) => (Outcome::Success, String::new()),
+                Err(_) => (
+                    Outcome::Failure,
+                    format!(
+                        "timeout: failed to connect service \"{}:{port}\" within {}",
+                        w.pod_ip.clone().unwrap_or_default(),
+                        go_duration(probe_spec.timeout)
+                    ),
+                ),
+            }
+        }
+        Action::Nothing => (Outcome::Success, String::new()),
+    };
+    if outcome == Outcome::Failure {
+        // prober.go: every failed probe is an Unhealthy event.
+        s.event(
+            EventType::Warning,
+            "Unhealthy",
+            &format!("{} probe failed: {output}", kind.title()),
+        );
+    }
+    let c = &mut w.containers[i];
+    let worker = &mut c.probes[j];
+    let set = worker.record(outcome);
+    let threshold = worker.spec.failure_threshold;
+    let failures = worker.failures_in_a_row();
+    match (set, outcome) {
+        (_, Outcome::Failure) if kind == ProbeType::Readiness => {
+            s.log
+                .actions
+                .push(format!("readiness probe of {name} failed"));
+        }
+        (Some(Outcome::Failure), _) => s.log.actions.push(format!(
+            "{} probe of {name} failed ({threshold}/{threshold})",
+            kind.lower()
+        )),
+        (None, Outcome::Failure) => s.log.actions.push(format!(
+            "{} probe of {name} failed ({failures}/{threshold})",
+            kind.lower()
+        )),
+        (Some(Outcome::Success), _) if kind == ProbeType::Readiness && !c.ready => {
+            s.log
+                .actions
+                .push(format!("readiness probe of {name} succeeded"));
+        }
+        (Some(Outcome::Success), _) if kind == ProbeType::Startup && !c.started => {
+            s.log
+                .actions
+                .push(format!("startup probe of {name} succeeded"));
+        }
+        _ => {}
+    }
+    c.refresh_flags();
+}
+
+/// A container's process ended at `at`.
+fn record_exit(w: &mut PodWorker, s: &mut PodSync, name: &str, code: i32, at: SimTime) {
+    let Some(c) = w
+        .init
+        .iter_mut()
+        .chain(w.containers.iter_mut())
+        .find(|c| c.name == name)
+    else {
+        return;
+    };
+    let Run::Running {
+        started,
+        instance,
+        killing,
+    } = c.run
+    else {
+        return;
+    };
+    let term = Terminated {
+        code,
+        reason: if code == 0 { "Completed" } else { "Error" }.to_string(),
+        message: None,
+        started,
+        finished: at,
+        instance,
+    };
+    // A killed container is started again as soon as it has stopped (the
+    // kill and the start are one SyncPod); an exit is seen at the next relist.
+    let decide_at = if killing.is_some() {
+        at
     } else {
-        "Burstable"
+        at.plus(PLEG_RELIST)
+    };
+    c.run = Run::Exited {
+        term,
+        decide_at,
+        killed: killing,
+    };
+    if let Some(rt) = w.runtime.as_mut() {
+        rt.remove(name);
+    }
+    s.log
+        .actions
+        .push(format!("container {name} exited with code {code}"));
+}
+
+/// Liveness and startup failures kill the container.
+fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
+    let now = s.now();
+    let restart_policy = s.restart_policy().to_string();
+    for i in 0..w.containers.len() {
+        let c = &w.containers[i];
+        let Run::Running {
+            killing: None,
+            started,
+            instance,
+        } = c.run
+        else {
+            continue;
+        };
+        let failed = c
+            .probes
+            .iter()
+            .find(|p| {
+                p.kind != ProbeType::Readiness && p.result_for(instance) == Some(Outcome::Failure)
+            })
+            .map(|p| (p.kind, p.spec.termination_grace_period_seconds));
+        let Some((kind, grace_override)) = failed else {
+            continue;
+        };
+        let name = c.name.clone();
+        // computePodActions: "Container %s failed liveness probe" (", will be restarted").
+        let mut message = format!("Container {name} failed {} probe", kind.lower());
+        if restart_policy != "Never" {
+            message.push_str(", will be restarted");
+        }
+        s.event(EventType::Normal, "Killing", &message);
+        let grace = s.grace_seconds(grace_override);
+        let reason = if kind == ProbeType::Liveness {
+            KillReason::Liveness
+        } else {
+            KillReason::Startup
+        };
+        w.containers[i].run = Run::Running {
+            started,
+            instance,
+            killing: Some(reason),
+        };
+        if let Some(rt) = w.runtime.as_mut() {
+            rt.stop(&name, now, SimDuration::from_secs(grace as u64));
+        }
+        s.log.actions.push(format!(
+            "killing container {name}: it failed its {} probe",
+            kind.lower()
+        ));
+    }
+}
+
+/// computePodActions and the starts of SyncPod: init containers one by one,
+/// then the app containers; restarts per restart policy and back-off.
+fn decide(w: &mut PodWorker, s: &mut PodSync) {
+    let now = s.now();
+    let policy = s.restart_policy().to_string();
+    // Init containers, in order.
+    let mut initialized = true;
+    for i in 0..w.init.len() {
+        match &w.init[i].run {
+            Run::Done(t) if t.code == 0 => continue,
+            Run::Done(_) => {
+                initialized = false;
+                break;
+            }
+            Run::Exited { decide_at, .. } if *decide_at > now => {
+                initialized = false;
+                break;
+            }
+            Run::Exited { term, killed, .. } => {
+                let term = term.clone();
+                let killed = *killed;
+                if term.code == 0 {
+                    w.init[i].run = Run::Done(term);
+                    continue;
+                }
+                initialized = false;
+                if policy == "Never" {
+                    w.init[i].run = Run::Done(term);
+                } else {
+                    schedule_restart(&mut w.init[i], term, killed);
+                    advance_start(w, s, true, i);
+                }
+                break;
+            }
+            Run::Running { .. } => {
+                initialized = false;
+                break;
+            }
+            _ => {
+                initialized = false;
+                advance_start(w, s, true, i);
+                break;
+            }
+        }
+    }
+    if !initialized {
+        return;
+    }
+    for i in 0..w.containers.len() {
+        match &w.containers[i].run {
+            Run::Running { .. } | Run::Done(_) => {}
+            Run::Exited { decide_at, .. } if *decide_at > now => {}
+            Run::Exited { term, killed, .. } => {
+                let term = term.clone();
+                let killed = *killed;
+                // ShouldContainerBeRestarted.
+                let restart = match policy.as_str() {
+                    "Never" => false,
+                    "OnFailure" => term.code != 0,
+                    _ => true,
+                };
+                if restart {
+                    schedule_restart(&mut w.containers[i], term, killed);
+                    advance_start(w, s, false, i);
+                } else {
+                    let name = w.containers[i].name.clone();
+                    w.containers[i].run = Run::Done(term);
+                    s.log.actions.push(format!(
+                        "container {name} will not be restarted (restartPolicy {policy})"
+                    ));
+                }
+            }
+            _ => advance_start(w, s, false, i),
+        }
+    }
+}
+
+/// An exited container is to be started again.
+fn schedule_restart(c: &mut ContainerRun, term: Terminated, killed: Option<KillReason>) {
+    // doBackOff looks at the latest exited instance in the pod status the
+    // sync began with: for a kill, the one before the killed instance.
+    let previous = c.last_terminated.replace(term.clone());
+    c.restart_of = if killed.is_some() {
+        previous
+    } else {
+        Some(term)
+    };
+    c.run = Run::Waiting;
+    c.waiting = None;
+    c.not_before = None;
+}
+
+/// Moves a container through back-off, pull, create and start, as far as now allows.
+fn advance_start(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize) {
+    let now = s.now();
+    // Pulls are serial: one container of the pod at a time.
+    let pulling_busy = w
+        .init
+        .iter()
+        .chain(w.containers.iter())
+        .enumerate()
+        .any(|(k, c)| {
+            matches!(c.run, Run::Pulling { .. })
+                && !(c.init == init && k == if init { i } else { w.init.len() + i })
+        });
+    let pod_desc = s.pod_desc();
+    let list = if init { &mut w.init } else { &mut w.containers };
+    let c = &mut list[i];
+    let Some(spec) = s.spec_of(c) else {
+        return;
+    };
+    let image = c.image.clone();
+    let name = c.name.clone();
+    match c.run.clone() {
+        Run::Created { at } if at <= now => {
+            start_container(w, s, init, i, &spec);
+        }
+        Run::Created { .. } => {}
+        Run::Pulling { until, .. } if until > now => {}
+        Run::Pulling { ok, took, .. } => {
+            if ok {
+                let size = match registry::lookup(&image) {
+                    Lookup::Known { size_bytes, .. } | Lookup::Assumed { size_bytes } => size_bytes,
+                    _ => 0,
+                };
+                s.images.insert(image_ref(&image));
+                let took = go_duration(took);
+                s.event(
+                    EventType::Normal,
+                    "Pulled",
+                    &format!("Successfully pulled image \"{image}\" in {took} ({took} including waiting). Image size: {size} bytes."),
+                );
+                c.pull_backoff = None;
+                c.pull_error = None;
+                c.pull_failures = 0;
+                c.run = Run::Created {
+                    at: if c.instances == 0 {
+                        now.plus(CREATE_DELAY)
+                    } else {
+                        now
+                    },
+                };
+                s.log.actions.push(format!("pulled image {image}"));
+                if c.instances > 0 {
+                    start_container(w, s, init, i, &spec);
+                }
+            } else {
+                let failure = registry::lookup(&image);
+                let error = pull_error(&image, &failure);
+                s.event(
+                    EventType::Warning,
+                    "Failed",
+                    &format!("Failed to pull image \"{image}\": {error}"),
+                );
+                s.event(EventType::Warning, "Failed", "Error: ErrImagePull");
+                backoff_next(&mut c.pull_backoff, now, now);
+                c.pull_error = Some(format!("ErrImagePull: {error}"));
+                c.pull_failures += 1;
+                c.run = Run::Waiting;
+                c.waiting = Some(("ErrImagePull".into(), error));
+                // The sandbox's PLEG event brings the next sync at once after
+                // the first failure; after that the pod worker's back-off period.
+                c.not_before = Some(if c.pull_failures == 1 {
+                    now.plus(PLEG_RELIST)
+                } else {
+                    now.plus(WORKER_BACKOFF_PERIOD)
+                });
+                s.log.actions.push(format!("failed to pull image {image}"));
+            }
+        }
+        Run::Waiting => {
+            if c.not_before.is_some_and(|t| t > now) || pulling_busy {
+                return;
+            }
+            c.not_before = None;
+            // doBackOff.
+            if let Some(prev) = c.restart_of.clone() {
+                if let Some(e) = c.crash_backoff {
+                    if !backoff_expired(prev.finished, e.last_update)
+                        && now.since(prev.finished) < e.backoff
+                    {
+                        s.event(
+                            EventType::Warning,
+                            "BackOff",
+                            &format!(
+                                "Back-off restarting failed container {name} in pod {pod_desc}"
+                            ),
+                        );
+                        c.waiting = Some((
+                            "CrashLoopBackOff".into(),
+                            format!(
+                                "back-off {} restarting failed container={name} pod={pod_desc}",
+                                go_duration(e.backoff)
+                            ),
+                        ));
+                        c.not_before = Some(now.plus(WORKER_BACKOFF_PERIOD));
+                        // From the next sync on, the latest exited instance counts.
+                        c.restart_of = c.last_terminated.clone();
+                        s.log.actions.push(format!(
+                            "back-off {} restarting failed container {name}",
+                            go_duration(e.backoff)
+                        ));
+                        return;
+                    }
+                }
+                backoff_next(&mut c.crash_backoff, prev.finished, now);
+            }
+            // EnsureImageExists.
+            let policy = spec
+                .image_pull_policy
+                .clone()
+                .unwrap_or_else(|| "IfNotPresent".into());
+            let present = s.images.contains(&image_ref(&image));
+            if policy == "Never" && !present {
+                let message =
+                    format!("Container image \"{image}\" is not present with pull policy of Never");
+                s.event(EventType::Warning, "ErrImageNeverPull", &message);
+                s.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull");
+                c.waiting = Some(("ErrImageNeverPull".into(), message));
+                c.not_before = Some(now.plus(WORKER_BACKOFF_PERIOD));
+                s.log.actions.push(format!(
+                    "cannot start {name}: image not present and pull policy Never"
+                ));
+                return;
+            }
+            if present && policy != "Always" {
+                s.event(
+                    EventType::Normal,
+                    "Pulled",
+                    &format!("Container image \"{image}\" already present on machine"),
+                );
+                c.run = Run::Created {
+                    at: if c.instances == 0 {
+                        now.plus(CREATE_DELAY)
+                    } else {
+                        now
+                    },
+                };
+                if c.instances > 0 {
+                    start_container(w, s, init, i, &spec);
+                } else {
+                    s.log
+                        .actions
+                        .push(format!("image {image} already present for {name}"));
+                }
+                return;
+            }
+            if let Some(e) = c.pull_backoff {
+                // IsInBackOffSinceUpdate(key, now).
+                if !backoff_expired(now, e.last_update) && now.since(e.last_update) < e.backoff {
+                    let mut message = format!("Back-off pulling image \"{image}\"");
+                    s.event(EventType::Normal, "BackOff", &message);
+                    s.event(EventType::Warning, "Failed", "Error: ImagePullBackOff");
+                    if let Some(prev) = &c.pull_error {
+                        message = format!("{message}: {prev}");
+                    }
+                    c.waiting = Some(("ImagePullBackOff".into(), message));
+                    c.not_before = Some(now.plus(WORKER_BACKOFF_PERIOD));
+                    s.log
+                        .actions
+                        .push(format!("backing off pulling image {image}"));
+                    return;
+                }
+            }
+            s.event(
+                EventType::Normal,
+                "Pulling",
+                &format!("Pulling image \"{image}\""),
+            );
+            let lookup = registry::lookup(&image);
+            let (ok, size) = match lookup {
+                Lookup::Known { size_bytes, .. } | Lookup::Assumed { size_bytes } => {
+                    (true, size_bytes)
+                }
+                _ => (false, 0),
+            };
+            // A layer already on the node is not downloaded again.
+            let bytes = if present { 0 } else { size };
+            let took = SimDuration(PULL_LATENCY.0 + bytes * 1000 / PULL_BYTES_PER_SECOND);
+            c.run = Run::Pulling {
+                until: now.plus(took),
+                ok,
+                took,
+            };
+            s.log
+                .actions
+                .push(format!("pulling image {image} for {name}"));
+        }
+        Run::Running { .. } | Run::Exited { .. } | Run::Done(_) => {}
+    }
+}
+
+/// Creates and starts a container whose image is ready.
+fn start_container(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize, spec: &Container) {
+    let now = s.now();
+    let list = if init { &mut w.init } else { &mut w.containers };
+    let c = &mut list[i];
+    let name = c.name.clone();
+    c.instances += 1;
+    if c.instances > 1 {
+        c.restart_count += 1;
+    }
+    let instance = c.instances;
+    c.restart_of = None;
+    c.waiting = None;
+    c.not_before = None;
+    s.event(
+        EventType::Normal,
+        "Created",
+        &format!("Created container: {name}"),
+    );
+    let Some(rt) = w.runtime.as_mut() else {
+        return;
+    };
+    match rt.start(spec, now) {
+        Ok(()) => {
+            s.event(
+                EventType::Normal,
+                "Started",
+                &format!("Started container {name}"),
+            );
+            c.run = Run::Running {
+                started: now,
+                instance,
+                killing: None,
+            };
+            // The probe workers' tickers kept going while it was not running.
+            for p in c.probes.iter_mut() {
+                p.catch_up(now);
+            }
+            s.log.actions.push(if c.instances > 1 {
+                format!("restarted container {name} (restart {})", c.restart_count)
+            } else {
+                format!("created and started container {name}")
+            });
+            let readiness = c.probes.iter().position(|p| p.kind == ProbeType::Readiness);
+            if let (false, Some(j)) = (init, readiness) {
+                c.refresh_flags();
+                let started = c.started;
+                if c.probes[j].ready_to_probe(Some(instance), Some(now), started, now) {
+                    probe(w, s, i, j, now);
+                }
+            }
+        }
+        Err(e) => {
+            s.event(
+                EventType::Warning,
+                "Failed",
+                &format!("Error: {}", e.message),
+            );
+            c.run = Run::Exited {
+                term: Terminated {
+                    code: 128,
+                    reason: "StartError".into(),
+                    message: Some(e.message),
+                    started: SimTime(0),
+                    finished: now,
+                    instance,
+                },
+                decide_at: now.plus(PLEG_RELIST),
+                killed: None,
+            };
+            s.log
+                .actions
+                .push(format!("could not start container {name}"));
+        }
     }
 }
 
 fn pull_error(image: &str, failure: &Lookup) -> String {
-    let (repo, tag) = registry::split_reference(image);
-    let full = if repo.contains('/') && repo.split('/').next().is_some_and(|h| h.contains('.')) {
-        format!("{repo}:{tag}")
-    } else if repo.contains('/') {
-        format!("docker.io/{repo}:{tag}")
-    } else {
-        format!("docker.io/library/{repo}:{tag}")
-    };
+    let full = node_status::normalized_image_name(image);
     match failure {
         Lookup::NoSuchTag { .. } => format!(
             "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
@@ -791,98 +1272,6 @@ fn pull_error(image: &str, failure: &Lookup) -> String {
         _ => format!(
             "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
         ),
-    }
-}
-
-fn container_status(c: &ContainerRun, sandbox_ready: bool) -> ContainerStatus {
-    let waiting = |reason: &str, message: Option<String>| ContainerState {
-        waiting: Some(ContainerStateWaiting {
-            reason: Some(reason.to_string()),
-            message,
-        }),
-        ..ContainerState::default()
-    };
-    let state = match &c.run {
-        Run::Creating | Run::Pulling { .. } | Run::Pulled { .. } => {
-            waiting("ContainerCreating", None)
-        }
-        Run::PullFailed {
-            reason, message, ..
-        } => {
-            let message = if *reason == "ImagePullBackOff" {
-                format!(
-                    "Back-off pulling image \"{}\": ErrImagePull: {message}",
-                    c.image
-                )
-            } else {
-                message.clone()
-            };
-            waiting(reason, Some(message))
-        }
-        Run::Running { started, .. } => ContainerState {
-            running: Some(ContainerStateRunning {
-                started_at: Some(started.to_k8s()),
-            }),
-            ..ContainerState::default()
-        },
-        Run::Terminated {
-            code,
-            started,
-            finished,
-        } => ContainerState {
-            terminated: Some(terminated_state(*code, *started, *finished)),
-            ..ContainerState::default()
-        },
-        Run::BackOff { .. } => waiting(
-            "CrashLoopBackOff",
-            Some(format!(
-                "back-off {} restarting failed container={}",
-                go_duration(c.backoff),
-                c.name
-            )),
-        ),
-    };
-    let _ = sandbox_ready;
-    let running = matches!(c.run, Run::Running { .. });
-    ContainerStatus {
-        name: c.name.clone(),
-        image: c.image.clone(),
-        image_id: if matches!(
-            c.run,
-            Run::Running { .. } | Run::Terminated { .. } | Run::BackOff { .. }
-        ) {
-            format!("docker.io/library/{}", image_ref(&c.image))
-        } else {
-            String::new()
-        },
-        container_id: running.then(|| {
-            format!(
-                "containerd://{:064x}",
-                crate::rand::fnv32a(c.name.as_bytes()) as u64 * 0x9e37_79b9
-                    + c.restart_count as u64
-            )
-        }),
-        ready: running,
-        started: Some(running),
-        restart_count: c.restart_count,
-        state: Some(state),
-        last_state: c
-            .last_terminated
-            .map(|(code, started, finished)| ContainerState {
-                terminated: Some(terminated_state(code, started, finished)),
-                ..ContainerState::default()
-            }),
-        ..ContainerStatus::default()
-    }
-}
-
-fn terminated_state(code: i32, started: SimTime, finished: SimTime) -> ContainerStateTerminated {
-    ContainerStateTerminated {
-        exit_code: code,
-        reason: Some(if code == 0 { "Completed" } else { "Error" }.to_string()),
-        started_at: Some(started.to_k8s()),
-        finished_at: Some(finished.to_k8s()),
-        ..ContainerStateTerminated::default()
     }
 }
 
@@ -897,5 +1286,21 @@ mod tests {
         assert_eq!(go_duration(SimDuration::from_millis(2000)), "2s");
         assert_eq!(go_duration(SimDuration::from_millis(65_250)), "1m5.25s");
         assert_eq!(go_duration(SimDuration::from_secs(300)), "5m0s");
+        assert_eq!(go_duration(SimDuration::from_secs(80)), "1m20s");
+    }
+
+    #[test]
+    fn backoff_doubles_caps_and_expires() {
+        let mut e = None;
+        let t = |s: u64| SimTime(s * 1000);
+        backoff_next(&mut e, t(0), t(1));
+        assert_eq!(e.unwrap().backoff, SimDuration::from_secs(10));
+        for want in [20, 40, 80, 160, 300, 300] {
+            backoff_next(&mut e, t(2), t(3));
+            assert_eq!(e.unwrap().backoff, SimDuration::from_secs(want));
+        }
+        // Ten minutes after the last restart, a failure starts over at 10 s.
+        backoff_next(&mut e, t(3 + 601), t(3 + 602));
+        assert_eq!(e.unwrap().backoff, SimDuration::from_secs(10));
     }
 }

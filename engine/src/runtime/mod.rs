@@ -1,206 +1,871 @@
-//! The container runtime's model of what a started container does. Real
-//! containers run real programs; here a container's command (or its image's
-//! default) decides how long it runs and how it exits.
+//! The container runtime of one node, as far as a pod's containers go: what
+//! a started container does, over virtual time.
 //!
-//! The model: a small subset of shell (`sleep N`, `exit N`, `true`, `false`,
-//! `echo`, `;`, `&&`, `while true; do ...; done`) run by `sh -c`, a bare
-//! `sleep`, or a well-known image's default process (servers run until
-//! stopped; base images like busybox exit at once). Anything else is taken to
-//! be a long-running program.
+//! Each pod gets a `PodRuntime` (its sandbox): one set of files (`fs.rs`:
+//! every container's own writable layer, fresh at each start, and the pod's
+//! `emptyDir` volumes, shared) and one process per running container. A
+//! process is a shell `Machine` (`shell/`) started from the container's
+//! command, or from its image's default process (`registry.rs`): a server
+//! (`servers.rs`) for nginx, httpd, redis ...; a shell that exits at once for
+//! base images like busybox; an application the simulation cannot look into
+//! for unknown images, which runs until it is stopped.
+//!
+//! The kubelet asks the runtime to start, advance and stop containers, to
+//! run exec probes, and whether a port answers TCP or HTTP; everything a
+//! container printed is kept as its log (`kubectl logs`).
 
-use k8s_openapi::api::core::v1::Container;
+pub mod fs;
+pub mod servers;
+pub mod shell;
 
-use crate::registry;
-use crate::time::SimDuration;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
-/// What a started container will do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Behaviour {
-    /// Runs until it is stopped.
-    RunsForever,
-    /// Exits by itself after the duration, with the exit code.
-    Exits { after: SimDuration, code: i32 },
+use k8s_openapi::api::core::v1::{Container, Pod};
+
+use crate::registry::{self, DefaultProcess};
+use fs::{Filesystems, Kind, Tree, TreeId, View};
+use servers::{HttpAnswer, Server, ServerKind};
+use shell::{Config, ExecResult, Host, LogLine, Machine, State, Unknown};
+
+use crate::time::{SimDuration, SimTime};
+
+/// A process that handles SIGTERM takes this long to exit.
+pub const STOP_DELAY: SimDuration = SimDuration::from_millis(500);
+/// Lines of log kept per container instance (the oldest are dropped).
+const MAX_LOG_LINES: usize = 2000;
+/// How many of its own wake-ups a prediction follows before it gives up
+/// and asks to be woken at the point it reached.
+const PREDICTION_STEPS: usize = 400;
+
+/// The pod facts a container's environment and files are made from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodInfo {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub ip: String,
+    pub node_name: String,
+    pub host_ip: String,
+    pub service_account: String,
+    pub hostname: String,
 }
 
-pub fn behaviour(container: &Container) -> Behaviour {
-    let mut argv: Vec<String> = container.command.clone().unwrap_or_default();
-    argv.extend(container.args.clone().unwrap_or_default());
-    if container.command.as_ref().is_none_or(|c| c.is_empty()) {
-        // No command: the image's entrypoint, with args if any.
-        let (repo, _) = registry::split_reference(container.image.as_deref().unwrap_or(""));
-        return match registry::repository(&repo) {
-            Some(r) if !r.long_running && argv.is_empty() => Behaviour::Exits {
-                after: SimDuration::ZERO,
-                code: 0,
-            },
-            Some(r) if !r.long_running => run_argv(&argv),
-            _ => Behaviour::RunsForever,
-        };
-    }
-    run_argv(&argv)
-}
-
-fn run_argv(argv: &[String]) -> Behaviour {
-    let Some(program) = argv.first() else {
-        return Behaviour::RunsForever;
-    };
-    let base = program.rsplit('/').next().unwrap_or(program);
-    match base {
-        "sh" | "bash" | "ash" if argv.get(1).map(String::as_str) == Some("-c") => {
-            run_script(argv.get(2).map(String::as_str).unwrap_or(""))
+impl PodInfo {
+    pub fn of(pod: &Pod, ip: &str, host_ip: &str) -> PodInfo {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        PodInfo {
+            hostname: spec.hostname.clone().unwrap_or_else(|| name.clone()),
+            name,
+            namespace: pod
+                .metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+            uid: pod.metadata.uid.clone().unwrap_or_default(),
+            ip: ip.to_string(),
+            node_name: spec.node_name.clone().unwrap_or_default(),
+            host_ip: host_ip.to_string(),
+            service_account: spec
+                .service_account_name
+                .clone()
+                .unwrap_or_else(|| "default".into()),
         }
-        _ => run_script(
-            &argv
+    }
+}
+
+/// Log lines of one container instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerLog {
+    pub lines: VecDeque<LogLine>,
+    /// Lines dropped from the front to keep the log bounded.
+    pub dropped: u64,
+}
+
+impl ContainerLog {
+    fn push(&mut self, line: LogLine) {
+        if self.lines.len() >= MAX_LOG_LINES {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(line);
+    }
+}
+
+/// Why a container could not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartError {
+    /// containerd's message, shown as the terminated state's message and in the `Failed` event.
+    pub message: String,
+}
+
+/// A container process exited (by itself, or killed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exit {
+    pub container: String,
+    pub code: i32,
+    pub at: SimTime,
+}
+
+#[derive(Clone, Debug)]
+struct Process {
+    machine: Machine,
+    view: View,
+    env: BTreeMap<String, String>,
+    config: Arc<Config>,
+    started: SimTime,
+    /// Ports an application program is taken to listen on: its declared
+    /// containerPorts and the ports its probes name.
+    assumed_ports: Vec<u16>,
+    /// A stop in progress: the process is gone by then, with this code.
+    deadline: Option<(SimTime, i32)>,
+    exit: Option<(i32, SimTime)>,
+}
+
+impl Process {
+    fn wake(&self) -> Option<SimTime> {
+        if self.exit.is_some() {
+            return None;
+        }
+        let natural = self.machine.next_wake();
+        match (natural, self.deadline) {
+            (Some(a), Some((b, _))) => Some(a.min(b)),
+            (a, b) => a.or(b.map(|d| d.0)),
+        }
+    }
+}
+
+/// The part of a pod runtime that moves with time (cloned to look ahead).
+#[derive(Clone, Debug, Default)]
+struct Sandbox {
+    fs: Filesystems,
+    processes: BTreeMap<String, Process>,
+}
+
+impl Sandbox {
+    /// Runs every process up to `until`, in time order; returns the exits
+    /// and hands each line printed to `log`.
+    fn advance(&mut self, until: SimTime, log: &mut dyn FnMut(&str, LogLine)) -> Vec<Exit> {
+        let mut exits = Vec::new();
+        // A safety valve: each pass runs at least one process a step further.
+        for _ in 0..1_000_000 {
+            let mut wakes: Vec<(SimTime, String)> = self
+                .processes
                 .iter()
-                .map(|a| shell_quote(a))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-    }
-}
-
-fn shell_quote(arg: &str) -> String {
-    if arg.contains(' ') {
-        format!("'{arg}'")
-    } else {
-        arg.to_string()
-    }
-}
-
-/// Runs a script of simple commands; returns when and how it ends.
-fn run_script(script: &str) -> Behaviour {
-    let mut elapsed = SimDuration::ZERO;
-    let mut last_code = 0;
-    let normalized = script.replace('\n', ";");
-    let trimmed = normalized.trim();
-    if trimmed.starts_with("while true")
-        || trimmed.starts_with("while :")
-        || trimmed.starts_with("tail -f")
-    {
-        return Behaviour::RunsForever;
-    }
-    for statement in trimmed.split(';') {
-        for (i, command) in statement.split("&&").enumerate() {
-            if i > 0 && last_code != 0 {
+                .filter_map(|(name, p)| p.wake().map(|t| (t, name.clone())))
+                .collect();
+            wakes.sort();
+            let Some((first, name)) = wakes.first().cloned() else {
+                break;
+            };
+            if first > until {
                 break;
             }
-            let words: Vec<&str> = command.split_whitespace().collect();
-            let Some(first) = words.first() else { continue };
-            match *first {
-                "sleep" => match words.get(1).copied() {
-                    Some("infinity") => return Behaviour::RunsForever,
-                    Some(arg) => {
-                        elapsed = SimDuration(elapsed.0 + parse_sleep(arg));
-                        last_code = 0;
-                    }
-                    None => last_code = 1,
-                },
-                "exit" => {
-                    let code = words
-                        .get(1)
-                        .and_then(|c| c.parse().ok())
-                        .unwrap_or(last_code);
-                    return Behaviour::Exits {
-                        after: elapsed,
+            let bound = wakes.get(1).map_or(until, |(t, _)| (*t).min(until));
+            let Sandbox { fs, processes } = self;
+            let Some(p) = processes.get_mut(&name) else {
+                break;
+            };
+            let bound = match p.deadline {
+                Some((d, _)) => bound.min(d),
+                None => bound,
+            };
+            {
+                let mut host = Host { fs, view: &p.view };
+                p.machine.run(bound, &mut host);
+            }
+            for line in p.machine.take_log() {
+                log(&name, line);
+            }
+            if let Some(code) = p.machine.exit_code() {
+                let at = p.machine.clock();
+                p.exit = Some((code, at));
+                exits.push(Exit {
+                    container: name.clone(),
+                    code,
+                    at,
+                });
+            } else if let Some((d, code)) = p.deadline {
+                if d <= bound {
+                    p.exit = Some((code, d));
+                    exits.push(Exit {
+                        container: name.clone(),
                         code,
-                    };
+                        at: d,
+                    });
                 }
-                "false" => last_code = 1,
-                "true" | "echo" | "printf" | "touch" | "rm" | "cat" | "mkdir" | "date" | "env"
-                | "ls" => last_code = 0,
-                "while" | "for" | "tail" => return Behaviour::RunsForever,
-                // Any other program: a server or worker that keeps running.
-                _ => return Behaviour::RunsForever,
             }
         }
-    }
-    Behaviour::Exits {
-        after: elapsed,
-        code: last_code,
+        exits
     }
 }
 
-/// `sleep 30`, `sleep 1.5`, `sleep 2m` in milliseconds.
-fn parse_sleep(arg: &str) -> u64 {
-    if let Ok(d) = SimDuration::parse(arg) {
-        return d.0;
+/// One pod's sandbox on a node: its files and its containers' processes.
+#[derive(Clone, Debug)]
+pub struct PodRuntime {
+    pod: PodInfo,
+    sandbox: Sandbox,
+    /// Exits seen while catching up for another reason, not yet reported.
+    pending_exits: Vec<Exit>,
+    /// Bumped by whatever changes the sandbox from outside its processes.
+    generation: u64,
+    /// The last look-ahead: (generation, its answer).
+    prediction: Option<(u64, Option<SimTime>)>,
+    logs: BTreeMap<String, ContainerLog>,
+    previous_logs: BTreeMap<String, ContainerLog>,
+}
+
+/// The files every container image has.
+fn base_tree(image_dirs: &[&str], files: &[(&str, &str)]) -> Tree {
+    let mut dirs = vec![
+        "/bin",
+        "/dev",
+        "/etc",
+        "/home",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/sys",
+        "/tmp",
+        "/usr/bin",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/var/log",
+        "/var/run",
+        "/var/tmp",
+    ];
+    dirs.extend_from_slice(image_dirs);
+    Tree::with(&dirs, files)
+}
+
+fn image_files(
+    process: Option<DefaultProcess>,
+) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    match process {
+        Some(DefaultProcess::Server {
+            kind: ServerKind::Nginx,
+            ..
+        }) => (
+            vec!["/etc/nginx/conf.d", "/var/cache/nginx", "/var/log/nginx"],
+            vec![
+                (
+                    "/usr/share/nginx/html/index.html",
+                    "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n",
+                ),
+                (
+                    "/usr/share/nginx/html/50x.html",
+                    "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n",
+                ),
+                ("/etc/nginx/nginx.conf", "user  nginx;\nworker_processes  auto;\n"),
+                ("/etc/nginx/conf.d/default.conf", "server {\n    listen       80;\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n"),
+            ],
+        ),
+        Some(DefaultProcess::Server {
+            kind: ServerKind::Apache,
+            ..
+        }) => (
+            vec!["/usr/local/apache2/conf", "/var/www/html"],
+            vec![(
+                "/usr/local/apache2/htdocs/index.html",
+                "<html><body><h1>It works!</h1></body></html>\n",
+            )],
+        ),
+        Some(DefaultProcess::Server {
+            kind: ServerKind::Redis,
+            ..
+        }) => (vec!["/data"], vec![]),
+        _ => (vec![], vec![]),
     }
-    arg.parse::<f64>().map(|s| (s * 1000.0) as u64).unwrap_or(0)
+}
+
+/// `$(VAR)` references in command and args, expanded from the container's
+/// environment as the kubelet does (third_party/forked/golang/expansion):
+/// `$$` escapes, unknown names stay as written.
+pub fn expand_references(s: &str, env: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '$' && i + 1 < chars.len() {
+            match chars[i + 1] {
+                '$' => {
+                    out.push('$');
+                    i += 2;
+                    continue;
+                }
+                '(' => {
+                    if let Some(close) = chars[i + 2..].iter().position(|c| *c == ')') {
+                        let name: String = chars[i + 2..i + 2 + close].iter().collect();
+                        match env.get(&name) {
+                            Some(v) => out.push_str(v),
+                            None => out.push_str(&format!("$({name})")),
+                        }
+                        i += close + 3;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The environment of a container: the kubelet's service variables, the
+/// image's PATH and HOME, HOSTNAME, and the container's own `env` (values,
+/// and downward API fields).
+fn environment(pod: &PodInfo, container: &Container) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = [
+        (
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ),
+        ("HOME", "/root"),
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+        ("KUBERNETES_SERVICE_PORT", "443"),
+        ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
+        ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
+        ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
+        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
+        ("KUBERNETES_PORT_443_TCP_PORT", "443"),
+        ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.insert("HOSTNAME".into(), pod.hostname.clone());
+    for var in container.env.iter().flatten() {
+        let value = if let Some(from) = &var.value_from {
+            match from.field_ref.as_ref().map(|f| f.field_path.as_str()) {
+                Some("metadata.name") => pod.name.clone(),
+                Some("metadata.namespace") => pod.namespace.clone(),
+                Some("metadata.uid") => pod.uid.clone(),
+                Some("status.podIP") => pod.ip.clone(),
+                Some("status.hostIP") => pod.host_ip.clone(),
+                Some("spec.nodeName") => pod.node_name.clone(),
+                Some("spec.serviceAccountName") => pod.service_account.clone(),
+                _ => String::new(),
+            }
+        } else {
+            expand_references(var.value.as_deref().unwrap_or(""), &env)
+        };
+        env.insert(var.name.clone(), value);
+    }
+    env
+}
+
+/// Ports a probe of this container names (numbers, or names of its ports).
+pub fn probe_ports(container: &Container) -> Vec<u16> {
+    [
+        &container.liveness_probe,
+        &container.readiness_probe,
+        &container.startup_probe,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|p| {
+        let port = p
+            .http_get
+            .as_ref()
+            .map(|h| &h.port)
+            .or(p.tcp_socket.as_ref().map(|t| &t.port))
+            .cloned()
+            .or_else(|| {
+                p.grpc
+                    .as_ref()
+                    .map(|g| k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(g.port))
+            })?;
+        resolve_port(&port, container)
+    })
+    .collect()
+}
+
+/// A probe's port: a number, or the name of one of the container's ports.
+pub fn resolve_port(
+    port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
+    container: &Container,
+) -> Option<u16> {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    match port {
+        IntOrString::Int(n) => u16::try_from(*n).ok().filter(|p| *p > 0),
+        IntOrString::String(name) => container
+            .ports
+            .iter()
+            .flatten()
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .and_then(|p| u16::try_from(p.container_port).ok())
+            .or_else(|| name.parse().ok()),
+    }
+}
+
+impl PodRuntime {
+    /// A fresh sandbox with the pod's volumes.
+    pub fn new(pod: &Pod, info: PodInfo) -> PodRuntime {
+        let mut sandbox = Sandbox::default();
+        for volume in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+            sandbox
+                .fs
+                .set_tree(TreeId::Volume(volume.name.clone()), Tree::default());
+        }
+        PodRuntime {
+            pod: info,
+            sandbox,
+            pending_exits: Vec::new(),
+            generation: 0,
+            prediction: None,
+            logs: BTreeMap::new(),
+            previous_logs: BTreeMap::new(),
+        }
+    }
+
+    pub fn set_pod_ip(&mut self, ip: &str) {
+        self.pod.ip = ip.to_string();
+    }
+
+    /// Creates and starts a container from its spec at `now`: a fresh
+    /// writable layer, the pod's volumes mounted, its process started.
+    pub fn start(&mut self, spec: &Container, now: SimTime) -> Result<(), StartError> {
+        self.generation += 1;
+        let name = spec.name.clone();
+        let image = spec.image.clone().unwrap_or_default();
+        let (repo, _) = registry::split_reference(&image);
+        let catalogue = registry::repository(&repo);
+        let process = catalogue.map(|r| r.process);
+        // A new instance: the old log becomes `--previous`.
+        if let Some(old) = self.logs.remove(&name) {
+            self.previous_logs.insert(name.clone(), old);
+        }
+        self.logs.insert(name.clone(), ContainerLog::default());
+
+        let (dirs, files) = image_files(process);
+        let mut files: Vec<(&str, String)> =
+            files.iter().map(|(p, c)| (*p, c.to_string())).collect();
+        let sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+        let hosts = format!(
+            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n{}\t{}\n",
+            self.pod.ip, self.pod.hostname
+        );
+        let hostname = format!("{}\n", self.pod.hostname);
+        let sa_namespace = format!("{sa}/namespace");
+        let sa_token = format!("{sa}/token");
+        let sa_ca = format!("{sa}/ca.crt");
+        files.push(("/etc/hosts", hosts));
+        files.push(("/etc/hostname", hostname));
+        files.push(("/etc/resolv.conf", format!("search {}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", self.pod.namespace)));
+        files.push((sa_namespace.as_str(), self.pod.namespace.clone()));
+        files.push((
+            sa_token.as_str(),
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbXVsYXRlZCJ9.e30.c2ln".to_string(),
+        ));
+        files.push((
+            sa_ca.as_str(),
+            "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".to_string(),
+        ));
+        let file_refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        let tree = base_tree(&dirs, &file_refs);
+        let root = TreeId::Container(name.clone());
+        self.sandbox.fs.set_tree(root.clone(), tree);
+        let mounts: Vec<(String, TreeId, bool)> = spec
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m.mount_path.clone(),
+                    TreeId::Volume(m.name.clone()),
+                    m.read_only.unwrap_or(false),
+                )
+            })
+            .collect();
+        let view = View::new(root, mounts);
+        self.sandbox.fs.prepare_mounts(&view);
+
+        let env = environment(&self.pod, spec);
+        let config = Arc::new(Config {
+            hostname: self.pod.hostname.clone(),
+            unknown: match process {
+                Some(DefaultProcess::Shell) => Unknown::NotFound,
+                _ => Unknown::Opaque,
+            },
+            image_is_apache: matches!(
+                process,
+                Some(DefaultProcess::Server {
+                    kind: ServerKind::Apache,
+                    ..
+                })
+            ),
+        });
+        let expand = |v: &Option<Vec<String>>| -> Option<Vec<String>> {
+            v.as_ref()
+                .map(|v| v.iter().map(|a| expand_references(a, &env)).collect())
+        };
+        let command = expand(&spec.command).filter(|c| !c.is_empty());
+        let args = expand(&spec.args).filter(|a| !a.is_empty());
+        let mut assumed_ports: Vec<u16> = spec
+            .ports
+            .iter()
+            .flatten()
+            .filter_map(|p| u16::try_from(p.container_port).ok())
+            .collect();
+        assumed_ports.extend(probe_ports(spec));
+
+        let machine = match (command, args, process) {
+            (None, args, Some(DefaultProcess::Server { kind, docroot })) => {
+                let ports = catalogue.map(|r| r.listens_on.to_vec()).unwrap_or_default();
+                match args {
+                    // Args that are flags go to the default program (docker-entrypoint.sh).
+                    Some(a) if !a[0].starts_with('-') => {
+                        Machine::argv(&a, &env, config.clone(), now)
+                    }
+                    _ => Machine::serving(
+                        Server::new(kind, ports, docroot, now),
+                        &env,
+                        config.clone(),
+                    ),
+                }
+            }
+            (None, None, Some(DefaultProcess::Shell | DefaultProcess::Interpreter)) => {
+                // `sh` or a REPL with no terminal: reads end-of-file and exits.
+                Machine::exited(0, config.clone(), now)
+            }
+            (None, Some(a), Some(DefaultProcess::Shell)) => {
+                self.checked_argv(&a, &env, &config, &view, now)?
+            }
+            (None, args, Some(DefaultProcess::Agnhost)) => {
+                let args = args.unwrap_or_default();
+                let port = |flag: &str, default: u16| -> u16 {
+                    args.iter()
+                        .find_map(|a| {
+                            a.strip_prefix(&format!("--{flag}="))
+                                .and_then(|p| p.parse().ok())
+                        })
+                        .unwrap_or(default)
+                };
+                match args.first().map(String::as_str) {
+                    Some("liveness") => Machine::serving(
+                        Server::new(ServerKind::AgnhostLiveness, vec![8080], "/", now),
+                        &env,
+                        config.clone(),
+                    ),
+                    Some("netexec") => Machine::serving(
+                        Server::new(
+                            ServerKind::AnyHttp,
+                            vec![port("http-port", 8080), port("udp-port", 8081)],
+                            "/",
+                            now,
+                        ),
+                        &env,
+                        config.clone(),
+                    ),
+                    Some("serve-hostname") => Machine::serving(
+                        Server::new(ServerKind::AnyHttp, vec![port("port", 9376)], "/", now),
+                        &env,
+                        config.clone(),
+                    ),
+                    Some("pause") => Machine::opaque("agnhost", &env, config.clone(), now),
+                    _ => Machine::exited(0, config.clone(), now),
+                }
+            }
+            (None, _, Some(DefaultProcess::Interpreter))
+            | (None, _, Some(DefaultProcess::Application))
+            | (None, _, None) => {
+                let program = image.rsplit('/').next().unwrap_or(&image);
+                let program = program.split([':', '@']).next().unwrap_or(program);
+                Machine::opaque(program, &env, config.clone(), now)
+            }
+            (Some(mut command), args, _) => {
+                command.extend(args.unwrap_or_default());
+                if config.unknown == Unknown::NotFound {
+                    self.checked_argv(&command, &env, &config, &view, now)?
+                } else {
+                    Machine::argv(&command, &env, config.clone(), now)
+                }
+            }
+        };
+        let mut process = Process {
+            machine,
+            view,
+            env,
+            config,
+            started: now,
+            assumed_ports,
+            deadline: None,
+            exit: None,
+        };
+        if let Some(code) = process.machine.exit_code() {
+            process.exit = Some((code, now));
+        }
+        self.sandbox.processes.insert(name.clone(), process);
+        // What the process does at once (touch, echo ...) happens at its start.
+        self.catch_up(now);
+        Ok(())
+    }
+
+    /// An exec-form command in a base image: the program must exist, or
+    /// runc refuses to start the container.
+    fn checked_argv(
+        &self,
+        argv: &[String],
+        env: &BTreeMap<String, String>,
+        config: &Arc<Config>,
+        view: &View,
+        now: SimTime,
+    ) -> Result<Machine, StartError> {
+        let program = &argv[0];
+        let exists = shell::is_known_program(program)
+            || (program.contains('/')
+                && self.sandbox.fs.kind(view, &fs::normalize("/", program)) == Some(Kind::File));
+        if !exists {
+            // runc's error through containerd (pkg/kubelet/kuberuntime startContainer).
+            let why = if program.contains('/') {
+                format!("exec: \"{program}\": stat {program}: no such file or directory")
+            } else {
+                format!("exec: \"{program}\": executable file not found in $PATH")
+            };
+            return Err(StartError {
+                message: format!("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {why}: unknown"),
+            });
+        }
+        Ok(Machine::argv(argv, env, config.clone(), now))
+    }
+
+    /// Runs every running container up to `now`; returns those that exited
+    /// (since the last call).
+    pub fn advance(&mut self, now: SimTime) -> Vec<Exit> {
+        self.catch_up(now);
+        std::mem::take(&mut self.pending_exits)
+    }
+
+    fn catch_up(&mut self, now: SimTime) {
+        let logs = &mut self.logs;
+        let exits = self.sandbox.advance(now, &mut |name, line| {
+            logs.entry(name.to_string()).or_default().push(line);
+        });
+        self.pending_exits.extend(exits);
+    }
+
+    /// When the next container will exit by itself (or be killed), looking
+    /// ahead on a copy; or a later time to look again, if none exits soon.
+    pub fn next_exit(&mut self, now: SimTime) -> Option<SimTime> {
+        // The processes are deterministic: a look-ahead stays true until
+        // something from outside changes the sandbox, or its time is reached.
+        if let Some((generation, answer)) = self.prediction {
+            if generation == self.generation && answer.is_none_or(|t| t > now) {
+                return answer;
+            }
+        }
+        let answer = self.look_ahead();
+        self.prediction = Some((self.generation, answer));
+        answer
+    }
+
+    fn look_ahead(&self) -> Option<SimTime> {
+        let mut copy = self.sandbox.clone();
+        let mut sink = |_: &str, _: LogLine| {};
+        for _ in 0..PREDICTION_STEPS {
+            let next = copy.processes.values().filter_map(Process::wake).min()?;
+            let exits = copy.advance(next, &mut sink);
+            if let Some(first) = exits.iter().map(|e| e.at).min() {
+                return Some(first);
+            }
+        }
+        copy.processes.values().filter_map(Process::wake).min()
+    }
+
+    /// Sends SIGTERM to a container, to be killed `grace` later if it has
+    /// not exited by then. Returns when it will be gone and with what code.
+    pub fn stop(&mut self, name: &str, now: SimTime, grace: SimDuration) -> Option<(SimTime, i32)> {
+        self.catch_up(now);
+        self.generation += 1;
+        let p = self.sandbox.processes.get_mut(name)?;
+        if let Some((code, at)) = p.exit {
+            return Some((at, code));
+        }
+        let deadline = match p.machine.sigterm(now) {
+            Some(code) => (now.plus(STOP_DELAY.min(grace)), code),
+            // SIGKILL when the grace period ends: 128 + 9.
+            None => (now.plus(grace), 137),
+        };
+        p.deadline = Some(match p.deadline {
+            Some(d) if d.0 <= deadline.0 => d,
+            _ => deadline,
+        });
+        // A trap may make it exit sooner: look ahead.
+        let mut copy = self.sandbox.clone();
+        let mut sink = |_: &str, _: LogLine| {};
+        let exits = copy.advance(deadline.0, &mut sink);
+        exits
+            .into_iter()
+            .find(|e| e.container == name)
+            .map(|e| (e.at, e.code))
+            .or(Some(deadline))
+    }
+
+    /// Forgets a container's process (after it exited and was recorded).
+    pub fn remove(&mut self, name: &str) {
+        self.generation += 1;
+        self.sandbox.processes.remove(name);
+    }
+
+    pub fn is_running(&self, name: &str) -> bool {
+        self.sandbox
+            .processes
+            .get(name)
+            .is_some_and(|p| p.exit.is_none())
+    }
+
+    /// Whether the container is in a busy loop (for explanations).
+    pub fn spinning(&self, name: &str) -> bool {
+        self.sandbox
+            .processes
+            .get(name)
+            .is_some_and(|p| p.machine.spinning())
+    }
+
+    /// The log of a container's current (or previous) instance.
+    pub fn log(&self, name: &str, previous: bool) -> Option<&ContainerLog> {
+        if previous {
+            self.previous_logs.get(name)
+        } else {
+            self.logs.get(name)
+        }
+    }
+
+    /// Runs a command in a container (exec probe): output and exit code, or a timeout.
+    pub fn exec(
+        &mut self,
+        name: &str,
+        argv: &[String],
+        now: SimTime,
+        timeout: SimDuration,
+    ) -> Option<ExecResult> {
+        self.catch_up(now);
+        let p = self.sandbox.processes.get(name)?;
+        if p.exit.is_some() {
+            return None;
+        }
+        let (env, config, view) = (p.env.clone(), p.config.clone(), p.view.clone());
+        let mut host = Host {
+            fs: &mut self.sandbox.fs,
+            view: &view,
+        };
+        // A command that is not there fails as runc's exec does.
+        if config.unknown == Unknown::NotFound
+            && !shell::is_known_program(&argv[0])
+            && host.fs.kind(&view, &fs::normalize("/", &argv[0])) != Some(Kind::File)
+        {
+            return Some(ExecResult::Exited {
+                code: 126,
+                output: format!("OCI runtime exec failed: exec failed: unable to start container process: exec: \"{}\": executable file not found in $PATH: unknown", argv[0]),
+            });
+        }
+        let before = host.fs.changes();
+        let result = Machine::exec(argv, &env, config, now, timeout, &mut host);
+        if self.sandbox.fs.changes() != before {
+            self.generation += 1;
+        }
+        Some(result)
+    }
+
+    /// Which running container listens on a port at `now`.
+    fn listener(&self, port: u16, now: SimTime) -> Option<(&Process, Option<Server>)> {
+        for p in self.sandbox.processes.values().filter(|p| p.exit.is_none()) {
+            if let Some(s) = p
+                .machine
+                .servers()
+                .into_iter()
+                .find(|s| s.listens(port, now))
+            {
+                return Some((p, Some(s)));
+            }
+        }
+        self.sandbox
+            .processes
+            .values()
+            .filter(|p| p.exit.is_none())
+            .find(|p| p.machine.runs_opaque_program() && p.assumed_ports.contains(&port))
+            .map(|p| (p, None))
+    }
+
+    /// A TCP connect to the pod's IP: Go's error text when refused.
+    pub fn tcp_connect(&mut self, port: u16, now: SimTime) -> Result<(), String> {
+        self.catch_up(now);
+        match self.listener(port, now) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "dial tcp {}: connect: connection refused",
+                join_host_port(&self.pod.ip, port)
+            )),
+        }
+    }
+
+    /// An HTTP GET to the pod's IP: the status, or Go's client error text.
+    pub fn http_get(
+        &mut self,
+        scheme: &str,
+        port: u16,
+        path: &str,
+        now: SimTime,
+    ) -> Result<u16, String> {
+        self.catch_up(now);
+        let path = if path.is_empty() { "/" } else { path };
+        let url = format!(
+            "{}://{}{}",
+            scheme.to_lowercase(),
+            join_host_port(&self.pod.ip, port),
+            if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("/{path}")
+            }
+        );
+        let Some((process, server)) = self.listener(port, now) else {
+            return Err(format!(
+                "Get \"{url}\": dial tcp {}: connect: connection refused",
+                join_host_port(&self.pod.ip, port)
+            ));
+        };
+        let Some(server) = server else {
+            // An application we cannot look into: taken to answer.
+            return Ok(200);
+        };
+        if scheme.eq_ignore_ascii_case("https") {
+            return Err(format!(
+                "Get \"{url}\": http: server gave HTTP response to HTTPS client"
+            ));
+        }
+        let fs = &self.sandbox.fs;
+        let view = &process.view;
+        match server.get(path, now, &|p: &str| fs.kind(view, p)) {
+            HttpAnswer::Status(code) => Ok(code),
+            HttpAnswer::NotHttp(e) => Err(format!("Get \"{url}\": {e}")),
+        }
+    }
+
+    /// When a container's current instance started.
+    pub fn started(&self, name: &str) -> Option<SimTime> {
+        self.sandbox.processes.get(name).map(|p| p.started)
+    }
+
+    /// Whether the process has reached a point where it is blocked in a
+    /// foreground program the kubelet should think of as the main process.
+    pub fn state(&self, name: &str) -> Option<&State> {
+        self.sandbox.processes.get(name).map(|p| &p.machine.state)
+    }
+}
+
+/// Go's net.JoinHostPort.
+fn join_host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn container(image: &str, command: &[&str], args: &[&str]) -> Container {
-        Container {
-            name: "c".into(),
-            image: Some(image.into()),
-            command: (!command.is_empty()).then(|| command.iter().map(|s| s.to_string()).collect()),
-            args: (!args.is_empty()).then(|| args.iter().map(|s| s.to_string()).collect()),
-            ..Container::default()
-        }
-    }
-
-    #[test]
-    fn commands_decide_the_lifetime() {
-        let secs = |s| Behaviour::Exits {
-            after: SimDuration::from_secs(s),
-            code: 0,
-        };
-        let cases = [
-            (container("nginx", &[], &[]), Behaviour::RunsForever),
-            (container("busybox", &[], &[]), secs(0)),
-            (container("busybox", &["sleep", "3600"], &[]), secs(3600)),
-            (
-                container("busybox", &["sh", "-c", "echo hi; sleep 5; exit 3"], &[]),
-                Behaviour::Exits {
-                    after: SimDuration::from_secs(5),
-                    code: 3,
-                },
-            ),
-            (
-                container(
-                    "busybox",
-                    &["/bin/sh", "-c"],
-                    &["touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"],
-                ),
-                secs(630),
-            ),
-            (
-                container(
-                    "busybox",
-                    &["sh", "-c", "while true; do echo hi; sleep 1; done"],
-                    &[],
-                ),
-                Behaviour::RunsForever,
-            ),
-            (
-                container("busybox", &["false"], &[]),
-                Behaviour::Exits {
-                    after: SimDuration::ZERO,
-                    code: 1,
-                },
-            ),
-            (
-                container("busybox", &["sh", "-c", "false && sleep 10"], &[]),
-                Behaviour::Exits {
-                    after: SimDuration::ZERO,
-                    code: 1,
-                },
-            ),
-            (container("myapp:v1", &[], &[]), Behaviour::RunsForever),
-            (
-                container("python:3.12", &["python", "app.py"], &[]),
-                Behaviour::RunsForever,
-            ),
-            (
-                container("busybox", &["sleep", "infinity"], &[]),
-                Behaviour::RunsForever,
-            ),
-        ];
-        for (c, want) in cases {
-            assert_eq!(behaviour(&c), want, "{:?} {:?}", c.command, c.args);
-        }
-    }
-}
+mod tests;
