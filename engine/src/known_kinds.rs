@@ -183,19 +183,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "CronJob",
-            api_version: "batch/v1",
-            group: "batch",
-            plural: "cronjobs",
-            singular: "cronjob",
-            short_names: &["cj"],
-            etcd_prefix: "cronjobs",
-            namespaced: true,
-        },
-        round_trip: round_trip::<batch::v1::CronJob>,
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "Ingress",
             api_version: "networking.k8s.io/v1",
             group: "networking.k8s.io",

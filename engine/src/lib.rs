@@ -7,6 +7,7 @@
 pub mod apiserver;
 pub mod command;
 pub mod controllers;
+pub mod cron;
 pub mod etcdctl;
 pub mod events;
 pub mod files;

@@ -3,7 +3,7 @@
 //! any of them.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
-use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -200,6 +200,10 @@ kinds! {
     Job(Job) {
         api_version: "batch/v1", group: "batch", plural: "jobs", singular: "job",
         short: [], etcd: "jobs", namespaced: true
+    },
+    CronJob(CronJob) {
+        api_version: "batch/v1", group: "batch", plural: "cronjobs", singular: "cronjob",
+        short: ["cj"], etcd: "cronjobs", namespaced: true
     },
     Lease(Lease) {
         api_version: "coordination.k8s.io/v1", group: "coordination.k8s.io", plural: "leases", singular: "lease",

@@ -162,6 +162,7 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, (String, String)> {
         Kind::Deployment => via_path!(apps::Deployment),
         Kind::DaemonSet => via_path!(apps::DaemonSet),
         Kind::Job => via_path!(k8s_openapi::api::batch::v1::Job),
+        Kind::CronJob => via_path!(k8s_openapi::api::batch::v1::CronJob),
         Kind::Lease => via_path!(k8s_openapi::api::coordination::v1::Lease),
         Kind::ServiceAccount => via_path!(core::ServiceAccount),
         Kind::Role => via_path!(k8s_openapi::api::rbac::v1::Role),

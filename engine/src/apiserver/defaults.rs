@@ -33,6 +33,7 @@ pub fn apply_defaults(object: &mut Object) {
         Object::Deployment(deployment) => default_deployment(deployment),
         Object::DaemonSet(ds) => default_daemon_set(ds),
         Object::Job(job) => default_job(job),
+        Object::CronJob(cj) => default_cron_job(cj),
         _ => {}
     }
 }
@@ -122,6 +123,24 @@ fn default_job(job: &mut k8s_openapi::api::batch::v1::Job) {
         job.metadata.labels = template_labels;
     }
     if let Some(pod_spec) = spec.template.spec.as_mut() {
+        default_pod_spec(pod_spec);
+    }
+}
+
+/// SetDefaults_CronJob.
+fn default_cron_job(cj: &mut k8s_openapi::api::batch::v1::CronJob) {
+    let Some(spec) = cj.spec.as_mut() else { return };
+    spec.concurrency_policy
+        .get_or_insert_with(|| "Allow".to_string());
+    spec.suspend.get_or_insert(false);
+    spec.successful_jobs_history_limit.get_or_insert(3);
+    spec.failed_jobs_history_limit.get_or_insert(1);
+    if let Some(pod_spec) = spec
+        .job_template
+        .spec
+        .as_mut()
+        .and_then(|j| j.template.spec.as_mut())
+    {
         default_pod_spec(pod_spec);
     }
 }

@@ -155,6 +155,22 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                 None => errors.push(FieldError::required("spec.template", "")),
             }
         }
+        Object::CronJob(cj) => {
+            validate_object_meta(&cj.metadata, false, &mut errors);
+            if let Some(spec) = &cj.spec {
+                if let Err(e) = crate::cron::Schedule::parse(&spec.schedule) {
+                    errors.push(FieldError::invalid(
+                        "spec.schedule",
+                        format!("{:?}", spec.schedule),
+                        &e,
+                    ));
+                }
+                let policy = spec.concurrency_policy.as_deref().unwrap_or("Allow");
+                if !["Allow", "Forbid", "Replace"].contains(&policy) {
+                    errors.push(FieldError { field: "spec.concurrencyPolicy".into(), detail: format!("Unsupported value: {policy:?}: supported values: \"Allow\", \"Forbid\", \"Replace\"") });
+                }
+            }
+        }
         Object::ServiceAccount(sa) => validate_object_meta(&sa.metadata, false, &mut errors),
         Object::Role(r) => validate_rbac_meta(&r.metadata, &mut errors),
         Object::ClusterRole(r) => validate_rbac_meta(&r.metadata, &mut errors),

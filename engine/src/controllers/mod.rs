@@ -2,6 +2,7 @@
 //! woken by watch events (through `keys_for`) or a requeue, reads the world
 //! through the API server and moves it one step toward the desired state.
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
@@ -86,6 +87,7 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(daemonset::DaemonSetController),
         Box::new(replicaset::ReplicaSetController),
         Box::new(job::JobController),
+        Box::new(cronjob::CronJobController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
         Box::new(node_lifecycle::NodeLifecycleController::default()),

@@ -34,6 +34,15 @@ pub fn table(
         Kind::Deployment => vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         Kind::ReplicaSet => vec!["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
         Kind::Job => vec!["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+        Kind::CronJob => vec![
+            "NAME",
+            "SCHEDULE",
+            "TIMEZONE",
+            "SUSPEND",
+            "ACTIVE",
+            "LAST SCHEDULE",
+            "AGE",
+        ],
         Kind::DaemonSet => vec![
             "NAME",
             "DESIRED",
@@ -80,6 +89,23 @@ pub fn table(
             Object::ReplicaSet(rs) => replica_set_row(rs, wide, now),
             Object::DaemonSet(ds) => daemon_set_row(ds, wide, now),
             Object::Job(job) => job_row(job, wide, now),
+            Object::CronJob(cj) => {
+                let spec = cj.spec.clone().unwrap_or_default();
+                let status = cj.status.clone().unwrap_or_default();
+                vec![
+                    cj.metadata.name_str().to_string(),
+                    spec.schedule.clone(),
+                    spec.time_zone.clone().unwrap_or_else(|| "<none>".into()),
+                    spec.suspend
+                        .unwrap_or(false)
+                        .to_string()
+                        .replace("false", "False")
+                        .replace("true", "True"),
+                    status.active.as_ref().map_or(0, Vec::len).to_string(),
+                    since(status.last_schedule_time.as_ref(), now).replace("<unknown>", "<none>"),
+                    age(&cj.metadata, now),
+                ]
+            }
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),

@@ -32,7 +32,13 @@ fn needs_quotes(s: &str) -> bool {
     {
         return true;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(s.chars().next().unwrap_or(' ')) {
+    let first = s.chars().next().unwrap_or(' ');
+    let second = s.chars().nth(1);
+    // `-`, `?` and `:` start a plain scalar unless a space (or nothing) follows.
+    if "-?:".contains(first) && second.is_none_or(|c| c == ' ') {
+        return true;
+    }
+    if ",[]{}#&*!|>'\"%@`".contains(first) {
         return true;
     }
     s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t')
