@@ -66,32 +66,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "PersistentVolume",
-            api_version: "v1",
-            group: "",
-            plural: "persistentvolumes",
-            singular: "persistentvolume",
-            short_names: &["pv"],
-            etcd_prefix: "persistentvolumes",
-            namespaced: false,
-        },
-        round_trip: round_trip::<core::v1::PersistentVolume>,
-    },
-    KnownKind {
-        info: KindInfo {
-            kind: "PersistentVolumeClaim",
-            api_version: "v1",
-            group: "",
-            plural: "persistentvolumeclaims",
-            singular: "persistentvolumeclaim",
-            short_names: &["pvc"],
-            etcd_prefix: "persistentvolumeclaims",
-            namespaced: true,
-        },
-        round_trip: round_trip::<core::v1::PersistentVolumeClaim>,
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "LimitRange",
             api_version: "v1",
             group: "",
@@ -154,19 +128,6 @@ pub static KNOWN: &[KnownKind] = &[
             namespaced: true,
         },
         round_trip: round_trip::<core::v1::PodTemplate>,
-    },
-    KnownKind {
-        info: KindInfo {
-            kind: "StatefulSet",
-            api_version: "apps/v1",
-            group: "apps",
-            plural: "statefulsets",
-            singular: "statefulset",
-            short_names: &["sts"],
-            etcd_prefix: "statefulsets",
-            namespaced: true,
-        },
-        round_trip: round_trip::<apps::v1::StatefulSet>,
     },
     KnownKind {
         info: KindInfo {
@@ -284,19 +245,6 @@ pub static KNOWN: &[KnownKind] = &[
             namespaced: false,
         },
         round_trip: round_trip::<scheduling::v1::PriorityClass>,
-    },
-    KnownKind {
-        info: KindInfo {
-            kind: "StorageClass",
-            api_version: "storage.k8s.io/v1",
-            group: "storage.k8s.io",
-            plural: "storageclasses",
-            singular: "storageclass",
-            short_names: &["sc"],
-            etcd_prefix: "storageclasses",
-            namespaced: false,
-        },
-        round_trip: round_trip::<storage::v1::StorageClass>,
     },
     KnownKind {
         info: KindInfo {

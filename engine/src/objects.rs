@@ -2,11 +2,14 @@
 //! k8s-openapi, wrapped in one enum so the store and the API server can hold
 //! any of them.
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
@@ -196,6 +199,22 @@ kinds! {
     DaemonSet(DaemonSet) {
         api_version: "apps/v1", group: "apps", plural: "daemonsets", singular: "daemonset",
         short: ["ds"], etcd: "daemonsets", namespaced: true
+    },
+    StatefulSet(StatefulSet) {
+        api_version: "apps/v1", group: "apps", plural: "statefulsets", singular: "statefulset",
+        short: ["sts"], etcd: "statefulsets", namespaced: true
+    },
+    PersistentVolumeClaim(PersistentVolumeClaim) {
+        api_version: "v1", group: "", plural: "persistentvolumeclaims", singular: "persistentvolumeclaim",
+        short: ["pvc"], etcd: "persistentvolumeclaims", namespaced: true
+    },
+    PersistentVolume(PersistentVolume) {
+        api_version: "v1", group: "", plural: "persistentvolumes", singular: "persistentvolume",
+        short: ["pv"], etcd: "persistentvolumes", namespaced: false
+    },
+    StorageClass(StorageClass) {
+        api_version: "storage.k8s.io/v1", group: "storage.k8s.io", plural: "storageclasses", singular: "storageclass",
+        short: ["sc"], etcd: "storageclasses", namespaced: false
     },
     Job(Job) {
         api_version: "batch/v1", group: "batch", plural: "jobs", singular: "job",

@@ -181,6 +181,22 @@ impl Simulation {
                 .create(self.now, Object::ServiceAccount(account))
                 .expect("default service accounts are valid");
         }
+        // minikube's default StorageClass. Its uid comes from a generator of
+        // its own, so the uids and generated names of everything else are
+        // what they were before the cluster had it.
+        let main_rng = std::mem::replace(
+            self.api.rng(),
+            crate::rand::SimRng::new(self.config.seed ^ 0x5354_4f52_4147_4553),
+        );
+        self.api
+            .create(
+                self.now,
+                Object::StorageClass(
+                    crate::controllers::hostpath_provisioner::default_storage_class(),
+                ),
+            )
+            .expect("the default StorageClass is valid");
+        *self.api.rng() = main_rng;
         for spec in kubelet::default_node_specs(self.config.worker_nodes) {
             self.add_node(spec).expect("bootstrap nodes are valid");
         }

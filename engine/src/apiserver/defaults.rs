@@ -5,9 +5,13 @@
 
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetUpdateStrategy, Deployment, DeploymentStrategy, ReplicaSet,
-    RollingUpdateDaemonSet, RollingUpdateDeployment,
+    RollingUpdateDaemonSet, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
+    StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
 };
-use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec, Toleration};
+use k8s_openapi::api::core::v1::{
+    Container, PersistentVolume, PersistentVolumeClaim, PodSecurityContext, PodSpec, Toleration,
+};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::objects::Object;
@@ -34,8 +38,86 @@ pub fn apply_defaults(object: &mut Object) {
         Object::DaemonSet(ds) => default_daemon_set(ds),
         Object::Job(job) => default_job(job),
         Object::CronJob(cj) => default_cron_job(cj),
+        Object::StatefulSet(sts) => default_stateful_set(sts),
+        Object::PersistentVolumeClaim(pvc) => default_claim(pvc),
+        Object::PersistentVolume(pv) => default_volume(pv),
+        Object::StorageClass(sc) => default_storage_class(sc),
         _ => {}
     }
+}
+
+/// SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go): OrderedReady,
+/// RollingUpdate with partition 0, claims retained, one replica, and the
+/// claim templates defaulted as claims are.
+fn default_stateful_set(sts: &mut StatefulSet) {
+    let Some(spec) = sts.spec.as_mut() else {
+        return;
+    };
+    spec.pod_management_policy
+        .get_or_insert_with(|| "OrderedReady".to_string());
+    let strategy = spec
+        .update_strategy
+        .get_or_insert_with(StatefulSetUpdateStrategy::default);
+    if strategy.type_.is_none() {
+        strategy.type_ = Some("RollingUpdate".to_string());
+        strategy
+            .rolling_update
+            .get_or_insert_with(RollingUpdateStatefulSetStrategy::default);
+    }
+    if strategy.type_.as_deref() == Some("RollingUpdate") {
+        if let Some(rolling) = strategy.rolling_update.as_mut() {
+            rolling.partition.get_or_insert(0);
+        }
+    }
+    let retention = spec
+        .persistent_volume_claim_retention_policy
+        .get_or_insert_with(StatefulSetPersistentVolumeClaimRetentionPolicy::default);
+    retention
+        .when_deleted
+        .get_or_insert_with(|| "Retain".to_string());
+    retention
+        .when_scaled
+        .get_or_insert_with(|| "Retain".to_string());
+    spec.replicas.get_or_insert(1);
+    spec.revision_history_limit.get_or_insert(10);
+    if let Some(pod_spec) = spec.template.spec.as_mut() {
+        default_pod_spec(pod_spec);
+    }
+    for claim in spec.volume_claim_templates.iter_mut().flatten() {
+        default_claim(claim);
+    }
+}
+
+/// SetDefaults_PersistentVolumeClaim and SetDefaults_PersistentVolumeClaimSpec.
+fn default_claim(pvc: &mut PersistentVolumeClaim) {
+    let spec = pvc.spec.get_or_insert_with(Default::default);
+    spec.volume_mode
+        .get_or_insert_with(|| "Filesystem".to_string());
+    let status = pvc.status.get_or_insert_with(Default::default);
+    status.phase.get_or_insert_with(|| "Pending".to_string());
+}
+
+/// SetDefaults_PersistentVolume: Pending until the PV controller looks,
+/// Retain, Filesystem; SetDefaults_HostPathVolumeSource's empty type.
+fn default_volume(pv: &mut PersistentVolume) {
+    let spec = pv.spec.get_or_insert_with(Default::default);
+    spec.persistent_volume_reclaim_policy
+        .get_or_insert_with(|| "Retain".to_string());
+    spec.volume_mode
+        .get_or_insert_with(|| "Filesystem".to_string());
+    if let Some(host_path) = spec.host_path.as_mut() {
+        host_path.type_.get_or_insert_with(String::new);
+    }
+    let status = pv.status.get_or_insert_with(Default::default);
+    status.phase.get_or_insert_with(|| "Pending".to_string());
+}
+
+/// SetDefaults_StorageClass (pkg/apis/storage/v1/defaults.go).
+fn default_storage_class(sc: &mut StorageClass) {
+    sc.reclaim_policy
+        .get_or_insert_with(|| "Delete".to_string());
+    sc.volume_binding_mode
+        .get_or_insert_with(|| "Immediate".to_string());
 }
 
 fn default_replica_set(rs: &mut ReplicaSet) {

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod defaults;
 pub mod errors;
 pub mod validation;
+mod validation_storage;
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -101,6 +102,9 @@ impl ApiServer {
         if let Object::Pod(pod) = &object {
             admit_priority(pod)?;
         }
+        if let Object::PersistentVolumeClaim(pvc) = &mut object {
+            admit_default_storage_class(self, pvc);
+        }
         if let Object::Namespace(ns) = &mut object {
             // The namespace strategy's PrepareForCreate: the namespace
             // controller's finalizer, and phase Active.
@@ -154,7 +158,10 @@ impl ApiServer {
             meta.creation_timestamp = Some(now.to_k8s());
             meta.resource_version = Some(revision.to_string());
             meta.deletion_timestamp = None;
-            if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+            if matches!(
+                kind,
+                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+            ) {
                 meta.generation = Some(1);
             }
         }
@@ -408,6 +415,22 @@ fn admit_priority(pod: &Pod) -> Result<(), ApiError> {
             format!("pods \"{name}\" is forbidden: the integer value of priority ({p}) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// The DefaultStorageClass admission plugin
+/// (plugin/pkg/admission/storage/storageclass/setdefault): a claim that names
+/// no class gets the default one, the newest if several are marked.
+fn admit_default_storage_class(
+    api: &ApiServer,
+    pvc: &mut k8s_openapi::api::core::v1::PersistentVolumeClaim,
+) {
+    let spec = pvc.spec.get_or_insert_with(Default::default);
+    if spec.storage_class_name.is_some() {
+        return;
+    }
+    if let Some(class) = crate::controllers::persistent_volume::default_class(api) {
+        spec.storage_class_name = Some(class);
     }
 }
 

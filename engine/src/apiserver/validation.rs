@@ -12,9 +12,13 @@ use crate::labels::{go_map_literal, Selector};
 use crate::objects::Object;
 
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+pub(super) const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+pub(super) fn labels_of(meta: &ObjectMeta, field: &str, errors: &mut Vec<FieldError>) {
+    validate_labels(meta, field, errors);
+}
 
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
@@ -29,7 +33,7 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
 }
 
-fn is_label_value(s: &str) -> bool {
+pub(super) fn is_label_value(s: &str) -> bool {
     s.is_empty()
         || (s.len() <= 63
             && s.bytes()
@@ -185,6 +189,22 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
             validate_subjects(b.subjects.as_deref().unwrap_or(&[]), &mut errors);
         }
         Object::Other(other) => validate_object_meta(&other.metadata, false, &mut errors),
+        Object::StatefulSet(sts) => {
+            validate_object_meta(&sts.metadata, false, &mut errors);
+            super::validation_storage::validate_stateful_set(sts, &mut errors);
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            validate_object_meta(&pvc.metadata, false, &mut errors);
+            super::validation_storage::validate_claim(pvc, &mut errors);
+        }
+        Object::PersistentVolume(pv) => {
+            validate_object_meta(&pv.metadata, false, &mut errors);
+            super::validation_storage::validate_volume(pv, &mut errors);
+        }
+        Object::StorageClass(sc) => {
+            validate_object_meta(&sc.metadata, false, &mut errors);
+            super::validation_storage::validate_storage_class(sc, &mut errors);
+        }
         Object::Pod(pod) => {
             validate_object_meta(&pod.metadata, false, &mut errors);
             match &pod.spec {
@@ -317,7 +337,7 @@ fn validate_subjects(
     }
 }
 
-fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {
+pub(super) fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {
     if let Some(r) = replicas {
         if r < 0 {
             errors.push(FieldError::invalid(
@@ -329,7 +349,7 @@ fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_selector_and_template(
+pub(super) fn validate_selector_and_template(
     selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
     template: Option<&PodTemplateSpec>,
     errors: &mut Vec<FieldError>,
@@ -387,6 +407,7 @@ fn validate_pod_spec(spec: &PodSpec, field: &str, errors: &mut Vec<FieldError>) 
     if spec.containers.is_empty() {
         errors.push(FieldError::required(format!("{field}.containers"), ""));
     }
+    super::validation_storage::validate_pod_volumes(spec, field, errors);
     let mut names = BTreeSet::new();
     let all = spec
         .init_containers
@@ -511,7 +532,7 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
                 errors.push(error);
             }
         }
-        _ => {}
+        _ => super::validation_storage::validate_update(old, new, &mut errors),
     }
     errors
 }
@@ -588,7 +609,11 @@ fn pod_spec_update_error(old: Option<&PodSpec>, new: Option<&PodSpec>) -> Option
 }
 
 /// The paths where two JSON values differ, for a readable summary.
-fn changed_fields(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Vec<String> {
+pub(super) fn changed_fields(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: &str,
+) -> Vec<String> {
     use serde_json::Value;
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {

@@ -6,11 +6,14 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod hostpath_provisioner;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod persistent_volume;
 pub mod pod_gc;
 pub mod replicaset;
+pub mod statefulset;
 pub mod taint_eviction;
 
 use crate::apiserver::ApiServer;
@@ -86,6 +89,9 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::DeploymentController),
         Box::new(daemonset::DaemonSetController),
         Box::new(replicaset::ReplicaSetController),
+        Box::new(statefulset::StatefulSetController),
+        Box::new(persistent_volume::PersistentVolumeController),
+        Box::new(hostpath_provisioner::HostPathProvisioner),
         Box::new(job::JobController),
         Box::new(cronjob::CronJobController),
         Box::new(garbage_collector::GarbageCollector),

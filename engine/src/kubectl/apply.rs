@@ -256,6 +256,27 @@ fn merge_applied(existing: &Object, applied: Object) -> Object {
         (Object::Deployment(new), Object::Deployment(old)) => new.status = old.status.clone(),
         (Object::ReplicaSet(new), Object::ReplicaSet(old)) => new.status = old.status.clone(),
         (Object::Node(new), Object::Node(old)) => new.status = old.status.clone(),
+        (Object::StatefulSet(new), Object::StatefulSet(old)) => new.status = old.status.clone(),
+        (Object::PersistentVolumeClaim(new), Object::PersistentVolumeClaim(old)) => {
+            new.status = old.status.clone();
+            // The PV controller binds the claim, and admission gave it its class.
+            if let (Some(spec), Some(old_spec)) = (new.spec.as_mut(), old.spec.as_ref()) {
+                if spec.volume_name.is_none() {
+                    spec.volume_name = old_spec.volume_name.clone();
+                }
+                if spec.storage_class_name.is_none() {
+                    spec.storage_class_name = old_spec.storage_class_name.clone();
+                }
+            }
+        }
+        (Object::PersistentVolume(new), Object::PersistentVolume(old)) => {
+            new.status = old.status.clone();
+            if let (Some(spec), Some(old_spec)) = (new.spec.as_mut(), old.spec.as_ref()) {
+                if spec.claim_ref.is_none() {
+                    spec.claim_ref = old_spec.claim_ref.clone();
+                }
+            }
+        }
         (Object::Namespace(new), Object::Namespace(old)) => {
             new.status = old.status.clone();
             new.spec = new.spec.clone().or(old.spec.clone());

@@ -10,6 +10,7 @@ pub mod drain;
 pub mod label;
 pub mod nodes;
 pub mod printers;
+pub mod printers_storage;
 pub mod rollout;
 pub mod table;
 pub mod taint;

@@ -8,7 +8,10 @@ use crate::labels::format_labels;
 use crate::objects::{Kind, MetaExt, Object};
 use crate::time::{human_duration, SimTime};
 
-fn age(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, now: SimTime) -> String {
+pub(super) fn age(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    now: SimTime,
+) -> String {
     match &meta.creation_timestamp {
         Some(t) => human_duration(now.since(SimTime::from_k8s(t))),
         None => "<unknown>".to_string(),
@@ -53,6 +56,37 @@ pub fn table(
             "NODE SELECTOR",
             "AGE",
         ],
+        Kind::StatefulSet => vec!["NAME", "READY", "AGE"],
+        Kind::PersistentVolume => vec![
+            "NAME",
+            "CAPACITY",
+            "ACCESS MODES",
+            "RECLAIM POLICY",
+            "STATUS",
+            "CLAIM",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "REASON",
+            "AGE",
+        ],
+        Kind::PersistentVolumeClaim => vec![
+            "NAME",
+            "STATUS",
+            "VOLUME",
+            "CAPACITY",
+            "ACCESS MODES",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "AGE",
+        ],
+        Kind::StorageClass => vec![
+            "NAME",
+            "PROVISIONER",
+            "RECLAIMPOLICY",
+            "VOLUMEBINDINGMODE",
+            "ALLOWVOLUMEEXPANSION",
+            "AGE",
+        ],
         Kind::Node => vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
@@ -68,6 +102,8 @@ pub fn table(
             Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::Job => {
                 vec!["CONTAINERS", "IMAGES", "SELECTOR"]
             }
+            Kind::StatefulSet => vec!["CONTAINERS", "IMAGES"],
+            Kind::PersistentVolume | Kind::PersistentVolumeClaim => vec!["VOLUMEMODE"],
             Kind::RoleBinding | Kind::ClusterRoleBinding => {
                 vec!["USERS", "GROUPS", "SERVICEACCOUNTS"]
             }
@@ -106,6 +142,12 @@ pub fn table(
                     age(&cj.metadata, now),
                 ]
             }
+            Object::StatefulSet(sts) => super::printers_storage::stateful_set_row(sts, wide, now),
+            Object::PersistentVolume(pv) => super::printers_storage::volume_row(pv, wide, now),
+            Object::PersistentVolumeClaim(pvc) => {
+                super::printers_storage::claim_row(pvc, wide, now)
+            }
+            Object::StorageClass(sc) => super::printers_storage::storage_class_row(sc, now),
             Object::Node(n) => node_row(n, wide, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
@@ -341,7 +383,9 @@ fn pod_row(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
     row
 }
 
-fn containers_images(template: Option<&k8s_openapi::api::core::v1::PodSpec>) -> (String, String) {
+pub(super) fn containers_images(
+    template: Option<&k8s_openapi::api::core::v1::PodSpec>,
+) -> (String, String) {
     let containers = template.map(|s| s.containers.as_slice()).unwrap_or(&[]);
     (
         containers

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION_ANNOTATION};
@@ -128,6 +128,13 @@ pub fn rollout(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
+    if kind == Kind::StatefulSet && matches!(action, "status" | "restart") {
+        let verb = if action == "status" { "get" } else { "patch" };
+        if let Err(e) = authorize(sim, user, verb, kind, namespace, &name) {
+            return fail(e);
+        }
+        return stateful_set_rollout(sim, action, namespace, &name);
+    }
     if let Err(e) = deployment_only(kind, &format!("rollout {action}")) {
         return fail(e);
     }
@@ -180,6 +187,154 @@ pub fn rollout(
         }
         other => fail(format!("error: unknown rollout subcommand {other:?}: use status, history, undo, pause, resume or restart")),
     }
+}
+
+/// `rollout status` and `rollout restart` of a StatefulSet.
+fn stateful_set_rollout(
+    sim: &mut Simulation,
+    action: &str,
+    namespace: &str,
+    name: &str,
+) -> CommandOutput {
+    let get = |sim: &Simulation| {
+        sim.api()
+            .get_typed::<StatefulSet>(Some(namespace), name)
+            .cloned()
+            .ok_or_else(|| {
+                format!("Error from server (NotFound): statefulsets.apps {name:?} not found")
+            })
+    };
+    let mut sts = match get(sim) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if action == "restart" {
+        let now = sim
+            .now()
+            .to_k8s()
+            .0
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let spec = sts.spec.get_or_insert_with(Default::default);
+        spec.template
+            .metadata
+            .get_or_insert_with(Default::default)
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert(RESTARTED_AT.into(), now);
+        sts.metadata.resource_version = None;
+        return match sim.user_update(
+            Object::StatefulSet(sts),
+            format!("kubectl rollout restart statefulset/{name}"),
+        ) {
+            Ok(()) => ok(format!("statefulset.apps/{name} restarted\n")),
+            Err(e) => fail(e.kubectl_message()),
+        };
+    }
+    let deadline = sim.now().plus(STATUS_TIMEOUT);
+    let mut out = String::new();
+    let mut last = String::new();
+    loop {
+        let sts = match get(sim) {
+            Ok(s) => s,
+            Err(e) => {
+                return CommandOutput {
+                    stdout: out,
+                    stderr: format!("{e}\n"),
+                    success: false,
+                }
+            }
+        };
+        let (line, done) = match stateful_set_status_line(&sts) {
+            Ok(l) => l,
+            Err(e) => {
+                return CommandOutput {
+                    stdout: out,
+                    stderr: format!("{e}\n"),
+                    success: false,
+                }
+            }
+        };
+        if line != last {
+            out.push_str(&line);
+            out.push('\n');
+            last = line;
+        }
+        if done {
+            return ok(out);
+        }
+        match sim.next_event_time() {
+            Some(t) if t <= deadline => {
+                sim.step();
+            }
+            _ => {
+                return CommandOutput {
+                    stdout: out,
+                    stderr: "error: timed out waiting for the condition\n".into(),
+                    success: false,
+                };
+            }
+        }
+    }
+}
+
+/// StatefulSetStatusViewer.Status (polymorphichelpers/rollout_status.go).
+fn stateful_set_status_line(sts: &StatefulSet) -> Result<(String, bool), String> {
+    let spec = sts.spec.clone().unwrap_or_default();
+    let status = sts.status.clone().unwrap_or_default();
+    let strategy = spec.update_strategy.clone().unwrap_or_default();
+    if strategy.type_.as_deref().unwrap_or("RollingUpdate") != "RollingUpdate" {
+        return Err(
+            "error: rollout status is only available for RollingUpdate strategy type".into(),
+        );
+    }
+    let generation = sts.metadata.generation.unwrap_or(0);
+    let observed = status.observed_generation.unwrap_or(0);
+    if observed == 0 || generation > observed {
+        return Ok((
+            "Waiting for statefulset spec update to be observed...".into(),
+            false,
+        ));
+    }
+    let replicas = spec.replicas.unwrap_or(1);
+    let ready = status.ready_replicas.unwrap_or(0);
+    if ready < replicas {
+        return Ok((
+            format!("Waiting for {} pods to be ready...", replicas - ready),
+            false,
+        ));
+    }
+    let updated = status.updated_replicas.unwrap_or(0);
+    if let Some(partition) = strategy.rolling_update.as_ref().and_then(|r| r.partition) {
+        if updated < replicas - partition {
+            return Ok((
+                format!(
+                    "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
+                    replicas - partition
+                ),
+                false,
+            ));
+        }
+        return Ok((
+            format!("partitioned roll out complete: {updated} new pods have been updated..."),
+            true,
+        ));
+    }
+    let update_revision = status.update_revision.clone().unwrap_or_default();
+    if status.update_revision != status.current_revision {
+        return Ok((
+            format!("waiting for statefulset rolling update to complete {updated} pods at revision {update_revision}..."),
+            false,
+        ));
+    }
+    Ok((
+        format!(
+            "statefulset rolling update complete {} pods at revision {}...",
+            status.current_replicas.unwrap_or(0),
+            status.current_revision.unwrap_or_default()
+        ),
+        true,
+    ))
 }
 
 /// DeploymentStatusViewer.Status.
@@ -403,6 +558,9 @@ pub fn scale(
         Object::ReplicaSet(rs) => {
             rs.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
         }
+        Object::StatefulSet(sts) => {
+            sts.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+        }
         _ => {
             return fail(format!(
                 "error: {} cannot be scaled by kubeplay yet",
@@ -470,6 +628,12 @@ pub fn set_image(
             .spec
             .get_or_insert_with(Default::default),
         Object::DaemonSet(ds) => ds
+            .spec
+            .get_or_insert_with(Default::default)
+            .template
+            .spec
+            .get_or_insert_with(Default::default),
+        Object::StatefulSet(sts) => sts
             .spec
             .get_or_insert_with(Default::default)
             .template

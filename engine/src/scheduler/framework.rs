@@ -623,9 +623,20 @@ pub struct Snapshot<'a> {
     /// skip looking at every node.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// The claims, volumes and classes, for VolumeBinding.
+    pub volumes: &'a crate::scheduler::plugins::volume_binding::Volumes,
 }
 
 impl<'a> Snapshot<'a> {
+    /// The same snapshot with the scheduler's claims, volumes and classes.
+    pub fn with_volumes(
+        mut self,
+        volumes: &'a crate::scheduler::plugins::volume_binding::Volumes,
+    ) -> Self {
+        self.volumes = volumes;
+        self
+    }
+
     /// `affinity_counts`: pods with (anti-)affinity and pods with required
     /// anti-affinity in the whole cluster; an overcount only costs time.
     pub fn new(
@@ -643,6 +654,7 @@ impl<'a> Snapshot<'a> {
             workloads,
             pods_with_affinity: affinity_counts.0,
             pods_with_required_anti_affinity: affinity_counts.1,
+            volumes: &crate::scheduler::plugins::volume_binding::NO_VOLUMES,
         }
     }
 

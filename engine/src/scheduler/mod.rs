@@ -143,6 +143,8 @@ pub struct Scheduler {
     /// Namespace → its labels (for namespaceSelector).
     namespaces: HashMap<String, Labels>,
     workloads: Workloads,
+    /// Claims, volumes and classes, for VolumeBinding.
+    volumes: plugins::volume_binding::Volumes,
     /// Placed pods with podAffinity/podAntiAffinity, and with required anti-affinity.
     pods_with_affinity: usize,
     pods_with_required_anti_affinity: usize,
@@ -161,6 +163,7 @@ impl Default for Scheduler {
             image_nodes: HashMap::new(),
             namespaces: HashMap::new(),
             workloads: Workloads::default(),
+            volumes: Default::default(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
             queue: SchedulingQueue::default(),
@@ -304,6 +307,7 @@ impl Scheduler {
                 self.pods_with_required_anti_affinity,
             ),
         )
+        .with_volumes(&self.volumes)
     }
 
     fn count_affinity(&mut self, pod: &PlacedPod, delta: isize) {
@@ -388,6 +392,35 @@ impl Scheduler {
                             });
                     self.workloads.replica_sets.insert(key, selector);
                 }
+            }
+            (Object::StatefulSet(sts), event_type) => {
+                let key = (
+                    sts.metadata.namespace_str().to_string(),
+                    sts.metadata.name_str().to_string(),
+                );
+                if event_type == WatchEventType::Deleted {
+                    self.workloads.stateful_sets.remove(&key);
+                } else {
+                    let selector =
+                        Selector::from_label_selector(sts.spec.as_ref().map(|s| &s.selector))
+                            .unwrap_or(Selector {
+                                requirements: Vec::new(),
+                                matches_nothing: true,
+                            });
+                    self.workloads.stateful_sets.insert(key, selector);
+                }
+            }
+            (
+                Object::PersistentVolumeClaim(_)
+                | Object::PersistentVolume(_)
+                | Object::StorageClass(_),
+                event_type,
+            ) => {
+                // VolumeBinding's EventsToRegister: a claim, volume or class
+                // that changes may let the pods it rejected go on.
+                self.volumes
+                    .apply(&event.object, event_type == WatchEventType::Deleted);
+                self.move_pods(now, &[plugins::volume_binding::NAME]);
             }
             (Object::Other(other), event_type) => {
                 let key = (

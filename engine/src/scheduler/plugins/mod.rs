@@ -7,18 +7,13 @@
 //! | --- | --- |
 //! | SchedulingGates, PrioritySort | `queue.rs` (priority, then arrival) |
 //! | NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit | one file each below |
-//! | VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone | not yet: volumes are not simulated |
+//! | VolumeRestrictions, NodeVolumeLimits | not yet |
+//! | VolumeBinding | `volume_binding.rs` |
+//! | VolumeZone | not yet: nodes have no zones' volumes |
 //! | PodTopologySpread, InterPodAffinity | one file each below |
 //! | DefaultPreemption | `Scheduler::fit_error_message` (the PostFilter dry run) |
 //! | NodeResourcesBalancedAllocation, ImageLocality | one file each below |
 //! | DefaultBinder | `Scheduler::schedule_one`, through the pods/binding subresource |
-//!
-//! When PersistentVolumeClaims are simulated, VolumeBinding goes in
-//! `volume_binding.rs`: its PreFilter refuses pods with unbound immediate
-//! claims (a rejected PreFilter already becomes the `0/N nodes are available:
-//! <message>.` form, with every node "Preemption is not helpful"), its Filter
-//! checks each node against the claims' volumes, and it is listed in
-//! `default_filters` between NodeResourcesFit and PodTopologySpread.
 //!
 //! Preemption (DefaultPreemption's real work) needs PriorityClasses, which
 //! admission refuses for now, so every pod has priority 0 and no node ever
@@ -38,6 +33,7 @@ pub mod node_resources_fit;
 pub mod node_unschedulable;
 pub mod pod_topology_spread;
 pub mod taint_toleration;
+pub mod volume_binding;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 
@@ -51,6 +47,7 @@ pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
         Box::new(node_affinity::NodeAffinity),
         Box::new(node_ports::NodePorts),
         Box::new(node_resources_fit::NodeResourcesFit),
+        Box::new(volume_binding::VolumeBinding),
         Box::new(pod_topology_spread::PodTopologySpread),
         Box::new(inter_pod_affinity::InterPodAffinity),
     ]
