@@ -124,11 +124,10 @@ fn no_execute_for(ready: &str) -> Option<(&'static str, &'static str)> {
 
 /// nodetopology.GetZoneKey: region and zone labels.
 fn zone_key(node: &Node) -> String {
-    let labels = node.metadata.labels_map();
+    let labels = node.metadata.labels.as_ref();
     let get = |ga: &str, beta: &str| {
         labels
-            .get(ga)
-            .or_else(|| labels.get(beta))
+            .and_then(|l| l.get(ga).or_else(|| l.get(beta)))
             .cloned()
             .unwrap_or_default()
     };
@@ -161,6 +160,8 @@ struct NodeSummary {
     zone: String,
     excluded: bool,
     ready_after: bool,
+    /// The keys of its NoExecute taints.
+    no_execute: Vec<String>,
 }
 
 /// What the controller remembers of a node between passes (nodeHealthData).
@@ -350,16 +351,21 @@ impl NodeLifecycleController {
     fn update_health(
         &mut self,
         ctx: &mut Context,
-        node: &Node,
-    ) -> (NodeCondition, Option<NodeCondition>, Option<String>) {
+        name: &str,
+    ) -> Option<(NodeCondition, Option<NodeCondition>, Option<String>)> {
         let now = ctx.now;
-        let name = node.metadata.name_str().to_string();
-        let created = node
-            .metadata
-            .creation_timestamp
-            .clone()
-            .unwrap_or_else(|| SimTime(0).to_k8s());
-        let current_ready = condition(node, "Ready").cloned();
+        let name = name.to_string();
+        // Read what is needed without copying the node: most passes write nothing.
+        let (created, current_ready) = {
+            let node = ctx.api.get_typed::<Node>(None, &name)?;
+            (
+                node.metadata
+                    .creation_timestamp
+                    .clone()
+                    .unwrap_or_else(|| SimTime(0).to_k8s()),
+                condition(node, "Ready").cloned(),
+            )
+        };
         let (grace, observed) = match &current_ready {
             Some(c) => (NODE_MONITOR_GRACE_PERIOD, c.clone()),
             None => (
@@ -418,7 +424,7 @@ impl NodeLifecycleController {
         if now > health.probe.plus(grace) {
             // The node (or its lease) has not been updated for longer than the
             // grace period: every condition the kubelet owns becomes Unknown.
-            let mut updated = node.clone();
+            let mut updated = ctx.api.get_typed::<Node>(None, &name)?.clone();
             let status = updated.status.get_or_insert_with(Default::default);
             let conditions = status.conditions.get_or_insert_with(Vec::new);
             for type_ in ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"] {
@@ -455,7 +461,7 @@ impl NodeLifecycleController {
             }
         }
         self.health.insert(name, health);
-        (observed, current, note)
+        Some((observed, current, note))
     }
 
     /// handleDisruption: zone states from the Ready conditions after this pass.
@@ -553,22 +559,22 @@ impl NodeLifecycleController {
     }
 
     /// processTaintBaseEviction, from the Ready status observed at the start of the pass.
-    fn taint_for_eviction(&self, ctx: &mut Context, listed: &Node, observed: &str) -> Vec<String> {
-        // Nothing to do for most nodes: decide on the listed copy first.
+    fn taint_for_eviction(
+        &self,
+        ctx: &mut Context,
+        listed: &NodeSummary,
+        observed: &str,
+    ) -> Vec<String> {
+        // Nothing to do for most nodes: decide on the summary first.
+        let has = |key: &str| listed.no_execute.iter().any(|k| k == key);
         let needed = match no_execute_for(observed) {
-            Some((wanted, opposite)) => {
-                !has_taint(listed, wanted, "NoExecute") || has_taint(listed, opposite, "NoExecute")
-            }
-            None => {
-                observed == "True"
-                    && (has_taint(listed, TAINT_UNREACHABLE, "NoExecute")
-                        || has_taint(listed, TAINT_NOT_READY, "NoExecute"))
-            }
+            Some((wanted, opposite)) => !has(wanted) || has(opposite),
+            None => observed == "True" && (has(TAINT_UNREACHABLE) || has(TAINT_NOT_READY)),
         };
         if !needed {
             return Vec::new();
         }
-        let name = listed.metadata.name_str();
+        let name = listed.name.as_str();
         let Some(Object::Node(node)) = ctx.api.get(&crate::kubelet::node_ref(name)).cloned() else {
             return Vec::new();
         };
@@ -728,18 +734,19 @@ impl Controller for NodeLifecycleController {
 
     /// monitorNodeHealth.
     fn tick(&mut self, ctx: &mut Context) -> Reconciled {
-        let nodes: Vec<Node> = ctx
+        let names: Vec<String> = ctx
             .api
             .list_typed::<Node>(None)
             .into_iter()
-            .cloned()
-            .collect();
-        let names: BTreeSet<String> = nodes
-            .iter()
             .map(|n| n.metadata.name_str().to_string())
             .collect();
         let mut notes = Vec::new();
-        let gone: Vec<String> = self.known.difference(&names).cloned().collect();
+        let gone: Vec<String> = self
+            .known
+            .iter()
+            .filter(|k| !names.contains(k))
+            .cloned()
+            .collect();
         for name in gone {
             self.known.remove(&name);
             self.health.remove(&name);
@@ -760,21 +767,31 @@ impl Controller for NodeLifecycleController {
         }
         let mut summaries = Vec::new();
         let mut observed: Vec<String> = Vec::new();
-        for node in &nodes {
-            notes.extend(self.observe(ctx, node));
-            let (observed_ready, current, note) = self.update_health(ctx, node);
+        for name in &names {
+            if !self.known.contains(name) {
+                if let Some(node) = ctx.api.get_typed::<Node>(None, name).cloned() {
+                    notes.extend(self.observe(ctx, &node));
+                }
+            }
+            let Some((observed_ready, current, note)) = self.update_health(ctx, name) else {
+                continue;
+            };
             notes.extend(note);
-            let name = node.metadata.name_str().to_string();
             if let Some(current) = &current {
                 if current.status != "True" && observed_ready.status == "True" {
                     // Report the change once, and take the node's pods out of service.
-                    record_status_change(ctx, node, "NodeNotReady");
-                    let marked = mark_pods_not_ready(ctx, &name);
+                    if let Some(node) = ctx.api.get_typed::<Node>(None, name).cloned() {
+                        record_status_change(ctx, &node, "NodeNotReady");
+                    }
+                    let marked = mark_pods_not_ready(ctx, name);
                     if marked > 0 {
                         notes.push(format!("marked {marked} pod(s) on {name} not ready"));
                     }
                 }
             }
+            let Some(node) = ctx.api.get_typed::<Node>(None, name) else {
+                continue;
+            };
             summaries.push(NodeSummary {
                 zone: zone_key(node),
                 excluded: node
@@ -783,13 +800,18 @@ impl Controller for NodeLifecycleController {
                     .as_ref()
                     .is_some_and(|l| l.contains_key(LABEL_EXCLUDE_DISRUPTION)),
                 ready_after: current.as_ref().is_some_and(|c| c.status == "True"),
-                name,
+                no_execute: taints(node)
+                    .iter()
+                    .filter(|t| t.effect == "NoExecute")
+                    .map(|t| t.key.clone())
+                    .collect(),
+                name: name.clone(),
             });
             observed.push(observed_ready.status);
         }
         notes.extend(self.handle_disruption(ctx, &summaries));
-        for (node, observed) in nodes.iter().zip(&observed) {
-            notes.extend(self.taint_for_eviction(ctx, node, observed));
+        for (summary, observed) in summaries.iter().zip(&observed) {
+            notes.extend(self.taint_for_eviction(ctx, summary, observed));
         }
         self.started = true;
         if notes.is_empty() {
