@@ -1,6 +1,7 @@
 //! The engine's surface for the terminal, the browser and tests: apply
 //! manifests, run commands, and take snapshots for drawing.
 
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Node, Pod};
 
 use crate::apiserver::auth::UserInfo;
@@ -10,7 +11,10 @@ use crate::manifest::ManifestError;
 use crate::objects::{MetaExt, ObjectRef};
 use crate::sim::Simulation;
 use crate::time::human_duration;
-use crate::view::{ClusterView, CommandOutput, NodeView, PodView};
+use crate::view::{
+    ClusterView, CommandOutput, DeploymentView, ExplainNodeView, ExplainView, NodeView,
+    PluginVerdictView, PodView, ReplicaSetView, ScoreView,
+};
 
 /// What applying a manifest file did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -117,6 +121,11 @@ impl Simulation {
                 all_ready: total > 0 && ready == total,
                 restarts: crate::podutil::restart_count(pod),
                 node: crate::podutil::node_name(pod).map(str::to_string),
+                pending_reason: pending_reason(pod),
+                owner: pod
+                    .metadata
+                    .controller_owner()
+                    .map(|o| format!("{}/{}", o.kind, o.name)),
             }
         };
         let nodes = self
@@ -154,6 +163,214 @@ impl Simulation {
                 .filter(|p| crate::podutil::node_name(p).is_none())
                 .map(|p| pod_view(p))
                 .collect(),
+            deployments: self.deployment_views(),
         }
+    }
+
+    fn deployment_views(&self) -> Vec<DeploymentView> {
+        let revision_of = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+            meta.annotations
+                .as_ref()
+                .and_then(|a| a.get(crate::controllers::deployment::REVISION_ANNOTATION))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let replica_sets = self.api.list_typed::<ReplicaSet>(None);
+        self.api
+            .list_typed::<Deployment>(None)
+            .into_iter()
+            .map(|d| {
+                let status = d.status.clone().unwrap_or_default();
+                let uid = d.metadata.uid.clone();
+                let mut owned: Vec<ReplicaSetView> = replica_sets
+                    .iter()
+                    .filter(|rs| {
+                        uid.is_some()
+                            && rs.metadata.controller_owner().map(|o| Some(&o.uid))
+                                == Some(uid.as_ref())
+                    })
+                    .map(|rs| ReplicaSetView {
+                        name: rs.metadata.name_str().to_string(),
+                        revision: revision_of(&rs.metadata),
+                        replicas: rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                        ready: rs
+                            .status
+                            .as_ref()
+                            .and_then(|s| s.ready_replicas)
+                            .unwrap_or(0),
+                        image: rs
+                            .spec
+                            .as_ref()
+                            .and_then(|s| s.template.as_ref())
+                            .and_then(|t| t.spec.as_ref())
+                            .and_then(|s| s.containers.first())
+                            .and_then(|c| c.image.clone())
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                owned.sort_by(|a, b| {
+                    let rev = |r: &ReplicaSetView| r.revision.parse::<i64>().unwrap_or(0);
+                    rev(b).cmp(&rev(a)).then_with(|| a.name.cmp(&b.name))
+                });
+                DeploymentView {
+                    namespace: d.metadata.namespace_str().to_string(),
+                    name: d.metadata.name_str().to_string(),
+                    replicas: d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                    ready: status.ready_replicas.unwrap_or(0),
+                    updated: status.updated_replicas.unwrap_or(0),
+                    available: status.available_replicas.unwrap_or(0),
+                    revision: revision_of(&d.metadata),
+                    replica_sets: owned,
+                }
+            })
+            .collect()
+    }
+
+    /// `sim explain POD -n NAMESPACE` as data for a table: the scheduling
+    /// attempt recomputed on the current cluster, every node and plugin.
+    pub fn explain_pod(&self, namespace: &str, name: &str) -> Result<ExplainView, String> {
+        let pod_ref = ObjectRef::new(crate::objects::Kind::Pod, Some(namespace), name);
+        let Some(crate::objects::Object::Pod(pod)) = self.api.get(&pod_ref) else {
+            return Err(format!(
+                "Error from server (NotFound): pods \"{name}\" not found"
+            ));
+        };
+        if !crate::scheduler::responsible_for(pod) {
+            return Err(format!(
+                "pod {namespace}/{name} is not scheduled by {}",
+                crate::scheduler::SCHEDULER_NAME
+            ));
+        }
+        let explanation = self.scheduler().explain(pod);
+        let mut view = ExplainView {
+            namespace: namespace.to_string(),
+            pod: name.to_string(),
+            bound_to: crate::podutil::node_name(pod).map(str::to_string),
+            pre_filter_rejection: explanation
+                .pre_filter
+                .iter()
+                .find(|s| s.is_rejected())
+                .map(|s| (s.plugin.to_string(), s.message())),
+            ..ExplainView::default()
+        };
+        for verdict in &explanation.nodes {
+            for s in &verdict.filters {
+                if !view.filter_plugins.iter().any(|p| p == s.plugin) {
+                    view.filter_plugins.push(s.plugin.to_string());
+                }
+            }
+            for line in &verdict.scores {
+                if !view.score_plugins.iter().any(|p| p == line.plugin) {
+                    view.score_plugins.push(line.plugin.to_string());
+                }
+            }
+            let first = verdict.first_failure().map(|s| s.plugin);
+            view.nodes.push(ExplainNodeView {
+                node: verdict.node.clone(),
+                filters: verdict
+                    .filters
+                    .iter()
+                    .map(|s| PluginVerdictView {
+                        plugin: s.plugin.to_string(),
+                        code: s.code.as_str().to_string(),
+                        reason: s.message(),
+                        first_failure: Some(s.plugin) == first,
+                    })
+                    .collect(),
+                scores: verdict
+                    .scores
+                    .iter()
+                    .map(|l| ScoreView {
+                        plugin: l.plugin.to_string(),
+                        raw: l.raw,
+                        normalized: l.normalized,
+                        weight: l.weight,
+                    })
+                    .collect(),
+                total: verdict.total,
+            });
+        }
+        match &explanation.decision {
+            crate::scheduler::Decision::Node { node, .. } => view.chosen = Some(node.clone()),
+            crate::scheduler::Decision::Unschedulable { message }
+            | crate::scheduler::Decision::Error { message } => view.message = Some(message.clone()),
+        }
+        Ok(view)
+    }
+}
+
+/// The PodScheduled condition's message while it is False (why the pod waits).
+fn pending_reason(pod: &Pod) -> Option<String> {
+    pod.status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .and_then(|c| c.message.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::files::MemoryFiles;
+    use crate::samples::SAMPLE_DEPLOYMENT;
+    use crate::sim::{SimConfig, Simulation};
+    use crate::time::SimDuration;
+
+    const BIG: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    resources:\n      requests:\n        cpu: \"64\"\n";
+
+    #[test]
+    fn view_shows_why_a_pod_waits_and_who_owns_pods() {
+        let mut sim = Simulation::new(SimConfig::default());
+        sim.apply_yaml("big.yaml", BIG).unwrap();
+        sim.apply_yaml("web.yaml", SAMPLE_DEPLOYMENT).unwrap();
+        sim.advance(SimDuration::from_secs(30));
+        let view = sim.view();
+        let big = view.unscheduled.iter().find(|p| p.name == "big").unwrap();
+        let reason = big.pending_reason.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("0/4 nodes are available"), "{reason}");
+        assert!(reason.contains("Insufficient cpu"), "{reason}");
+        assert_eq!(big.owner, None);
+        let web: Vec<_> = view.nodes.iter().flat_map(|n| &n.pods).collect();
+        assert_eq!(web.len(), 3);
+        assert!(web.iter().all(|p| p.owner.as_deref().is_some_and(|o| o.starts_with("ReplicaSet/web-"))));
+        assert!(web.iter().all(|p| p.pending_reason.is_none()));
+        assert_eq!(view.deployments.len(), 1);
+        let d = &view.deployments[0];
+        assert_eq!((d.name.as_str(), d.replicas, d.ready, d.revision.as_str()), ("web", 3, 3, "1"));
+        assert_eq!(d.replica_sets.len(), 1);
+        assert_eq!(d.replica_sets[0].ready, 3);
+        assert_eq!(d.replica_sets[0].revision, "1");
+    }
+
+    #[test]
+    fn explain_pod_is_sim_explain_as_a_table() {
+        let mut sim = Simulation::new(SimConfig::default());
+        sim.apply_yaml("big.yaml", BIG).unwrap();
+        sim.advance(SimDuration::from_secs(5));
+        let view = sim.explain_pod("default", "big").unwrap();
+        assert_eq!(view.nodes.len(), 4);
+        assert!(view.chosen.is_none());
+        assert!(view.message.as_deref().unwrap_or_default().contains("Insufficient cpu"));
+        assert!(view.filter_plugins.iter().any(|p| p == "NodeResourcesFit"));
+        for node in &view.nodes {
+            assert_eq!(node.filters.len(), view.filter_plugins.len(), "{}", node.node);
+            assert!(node.filters.iter().filter(|f| f.first_failure).count() == 1, "{node:?}");
+        }
+        // The text command tells the same story.
+        let text = sim.run_command("sim explain big", &MemoryFiles::new()).stdout;
+        assert!(text.contains("No node fits"), "{text}");
+
+        let mut sim = Simulation::new(SimConfig::default());
+        sim.apply_yaml("web.yaml", SAMPLE_DEPLOYMENT).unwrap();
+        sim.advance(SimDuration::from_secs(5));
+        let pod = sim.view().nodes.iter().flat_map(|n| n.pods.clone()).next().unwrap();
+        let view = sim.explain_pod("default", &pod.name).unwrap();
+        assert_eq!(view.bound_to, pod.node);
+        assert!(view.chosen.is_some());
+        assert!(!view.score_plugins.is_empty());
+        let fitting: Vec<_> = view.nodes.iter().filter(|n| n.total.is_some()).collect();
+        assert!(fitting.iter().all(|n| n.scores.len() == view.score_plugins.len()));
+        assert!(sim.explain_pod("default", "nope").unwrap_err().contains("NotFound"));
     }
 }

@@ -11,6 +11,8 @@ pub struct ClusterView {
     pub nodes: Vec<NodeView>,
     /// Pods that no node has been chosen for yet.
     pub unscheduled: Vec<PodView>,
+    /// Every Deployment with the ReplicaSets it owns, for a rollout at a glance.
+    pub deployments: Vec<DeploymentView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -39,6 +41,86 @@ pub struct PodView {
     pub all_ready: bool,
     pub restarts: i32,
     pub node: Option<String>,
+    /// Why the scheduler has not placed the pod: its PodScheduled condition's
+    /// message when that condition is False (the FailedScheduling text).
+    pub pending_reason: Option<String>,
+    /// The object that controls the pod, as `ReplicaSet/web-7d9f5c8b6`.
+    pub owner: Option<String>,
+}
+
+/// A Deployment and its ReplicaSets, newest revision first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeploymentView {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.replicas` (what is wanted).
+    pub replicas: i32,
+    pub ready: i32,
+    pub updated: i32,
+    pub available: i32,
+    /// The `deployment.kubernetes.io/revision` annotation (empty before the controller set it).
+    pub revision: String,
+    pub replica_sets: Vec<ReplicaSetView>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReplicaSetView {
+    pub name: String,
+    pub revision: String,
+    /// `spec.replicas`.
+    pub replicas: i32,
+    pub ready: i32,
+    /// The first container's image.
+    pub image: String,
+}
+
+/// `sim explain` as a table: every node, every filter and score plugin.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ExplainView {
+    pub namespace: String,
+    pub pod: String,
+    /// The node the pod is bound to (the attempt is recomputed without it there).
+    pub bound_to: Option<String>,
+    /// The filter plugins, in profile order (the table's rows).
+    pub filter_plugins: Vec<String>,
+    /// The score plugins, in profile order.
+    pub score_plugins: Vec<String>,
+    pub nodes: Vec<ExplainNodeView>,
+    /// A PreFilter that rejected the pod before any node was looked at: (plugin, message).
+    pub pre_filter_rejection: Option<(String, String)>,
+    /// The node the attempt chooses.
+    pub chosen: Option<String>,
+    /// When no node fits or the attempt fails: the scheduler's message.
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ExplainNodeView {
+    pub node: String,
+    /// One per filter plugin, in the order of `filter_plugins`.
+    pub filters: Vec<PluginVerdictView>,
+    /// One per score plugin for a node that fits (empty otherwise).
+    pub scores: Vec<ScoreView>,
+    pub total: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PluginVerdictView {
+    pub plugin: String,
+    /// `Success`, `Unschedulable`, `UnschedulableAndUnresolvable`, `Skip`, `Error`.
+    pub code: String,
+    pub reason: String,
+    /// The failure the scheduler reports for this node.
+    pub first_failure: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ScoreView {
+    pub plugin: String,
+    /// None when the plugin's PreScore skipped the pod.
+    pub raw: Option<i64>,
+    pub normalized: i64,
+    pub weight: i64,
 }
 
 /// One processed event of the simulation: who acted, and what they did.
