@@ -66,3 +66,45 @@ pub fn restart_count(pod: &Pod) -> i32 {
         .map(|cs| cs.iter().map(|c| c.restart_count).sum())
         .unwrap_or(0)
 }
+
+/// v1qos.GetPodQOS: Guaranteed when every container has equal cpu and memory
+/// requests and limits, BestEffort when none sets any, else Burstable.
+pub fn qos_class(pod: &Pod) -> &'static str {
+    let containers = pod.spec.iter().flat_map(|s| {
+        s.containers
+            .iter()
+            .chain(s.init_containers.iter().flatten())
+    });
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in containers {
+        let requests = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.clone())
+            .unwrap_or_default();
+        let limits = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.clone())
+            .unwrap_or_default();
+        if !requests.is_empty() || !limits.is_empty() {
+            any = true;
+        }
+        for resource in ["cpu", "memory"] {
+            match limits.get(resource) {
+                Some(limit) => {
+                    if requests.get(resource).is_some_and(|r| r != limit) {
+                        guaranteed = false;
+                    }
+                }
+                None => guaranteed = false,
+            }
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}

@@ -265,6 +265,19 @@ impl Simulation {
     }
 
     /// Whether a node's kubelet is running (it exists and has not failed).
+    /// What a container printed, from its node's kubelet (`kubectl logs`).
+    pub fn container_log(
+        &self,
+        node: &str,
+        pod: &ObjectRef,
+        container: &str,
+        previous: bool,
+    ) -> Option<&crate::runtime::ContainerLog> {
+        self.kubelets
+            .get(node)?
+            .container_log(pod, container, previous)
+    }
+
     pub fn kubelet_running(&self, node: &str) -> bool {
         self.kubelets.contains_key(node) && !self.stopped_kubelets.contains(node)
     }

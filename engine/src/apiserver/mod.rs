@@ -168,6 +168,11 @@ impl ApiServer {
         if let Object::Job(job) = &mut object {
             generate_job_selector(job);
         }
+        if let Object::Pod(pod) = &mut object {
+            // The pod strategy's PrepareForCreate computes the QoS class.
+            let qos = crate::podutil::qos_class(pod);
+            pod.status.get_or_insert_with(Default::default).qos_class = Some(qos.to_string());
+        }
         self.put(object.clone(), "create");
         Ok(object)
     }

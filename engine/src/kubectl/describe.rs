@@ -276,10 +276,11 @@ fn container_section(
             ("Requests", resources.requests),
         ] {
             if let Some(map) = map.filter(|m| !m.is_empty()) {
-                b.add_lines(
-                    title,
-                    map.iter().map(|(k, v)| format!("  {k}: {}", v.0)).collect(),
-                );
+                // A nested block under its title, as kubectl prints it.
+                b.add(title, "");
+                for (k, v) in map {
+                    b.add(&format!("  {k}"), v.0);
+                }
             }
         }
         for (title, probe) in [
@@ -920,6 +921,85 @@ fn describe_job(sim: &Simulation, job: &k8s_openapi::api::batch::v1::Job) -> Str
     out
 }
 
+/// describeRoleBinding / describeClusterRoleBinding.
+fn describe_binding(
+    sim: &Simulation,
+    object: &Object,
+    role_ref: &k8s_openapi::api::rbac::v1::RoleRef,
+    subjects: Option<&[k8s_openapi::api::rbac::v1::Subject]>,
+) -> String {
+    let meta = object.meta();
+    let mut b = Block::default();
+    b.add("Name", meta.name_str());
+    b.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
+    b.add_lines("Annotations", annotations(meta));
+    b.add("Role", "");
+    b.add("  Kind", role_ref.kind.clone());
+    b.add("  Name", role_ref.name.clone());
+    let mut out = b.render(0);
+    out.push_str("Subjects:\n");
+    let rows: Vec<Vec<String>> = subjects
+        .unwrap_or(&[])
+        .iter()
+        .map(|s| {
+            vec![
+                s.kind.clone(),
+                s.name.clone(),
+                s.namespace.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(2, &["Kind", "Name", "Namespace"], &rows, true));
+    out.push_str(&events(sim, object));
+    out
+}
+
+/// describeRole / describeClusterRole: the rules as a table.
+fn describe_role(
+    sim: &Simulation,
+    object: &Object,
+    rules: Option<&[k8s_openapi::api::rbac::v1::PolicyRule]>,
+) -> String {
+    let meta = object.meta();
+    let mut b = Block::default();
+    b.add("Name", meta.name_str());
+    b.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
+    b.add_lines("Annotations", annotations(meta));
+    b.add("PolicyRule", "");
+    let mut out = b.render(0);
+    let rows: Vec<Vec<String>> = rules
+        .unwrap_or(&[])
+        .iter()
+        .flat_map(|r| {
+            let groups = r.api_groups.clone().unwrap_or_default();
+            let verbs = format!("[{}]", r.verbs.join(" "));
+            let names = format!(
+                "[{}]",
+                r.resource_names.clone().unwrap_or_default().join(" ")
+            );
+            r.resources
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |res| {
+                    let resource = match groups.first().map(String::as_str) {
+                        Some("") | None => res,
+                        Some(g) => format!("{res}.{g}"),
+                    };
+                    vec![resource, "[]".to_string(), names.clone(), verbs.clone()]
+                })
+        })
+        .collect();
+    out.push_str(&table(
+        2,
+        &["Resources", "Non-Resource URLs", "Resource Names", "Verbs"],
+        &rows,
+        true,
+    ));
+    out.push_str(&events(sim, object));
+    out
+}
+
 fn describe_generic(sim: &Simulation, object: &Object) -> String {
     let meta = object.meta();
     let mut b = Block::default();
@@ -944,7 +1024,13 @@ fn describe_generic(sim: &Simulation, object: &Object) -> String {
 }
 
 /// `kubectl describe KIND [NAME...]` (all of the kind in the namespace if no name).
-pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) -> CommandOutput {
+pub fn run(
+    sim: &Simulation,
+    user: &UserInfo,
+    args: &[String],
+    namespace: &str,
+    selector: Option<&str>,
+) -> CommandOutput {
     let fail = |m: String| CommandOutput {
         stdout: String::new(),
         stderr: format!("{m}\n"),
@@ -975,9 +1061,14 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
         ) {
             return fail(e.kubectl_message());
         }
+        let selector = match selector.map(crate::labels::Selector::parse).transpose() {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => return fail(format!("error: {e}")),
+        };
         names = sim
             .api()
             .list(kind, ns)
+            .filter(|o| selector.matches(&o.meta().labels.clone().unwrap_or_default()))
             .map(|o| o.meta().name_str().to_string())
             .collect();
     }
@@ -1009,6 +1100,14 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
             Object::ReplicaSet(rs) => describe_replica_set(sim, rs),
             Object::Node(n) => describe_node(sim, n),
             Object::Job(j) => describe_job(sim, j),
+            Object::RoleBinding(rb) => {
+                describe_binding(sim, object, &rb.role_ref, rb.subjects.as_deref())
+            }
+            Object::ClusterRoleBinding(rb) => {
+                describe_binding(sim, object, &rb.role_ref, rb.subjects.as_deref())
+            }
+            Object::Role(r) => describe_role(sim, object, r.rules.as_deref()),
+            Object::ClusterRole(r) => describe_role(sim, object, r.rules.as_deref()),
             other => describe_generic(sim, other),
         });
     }

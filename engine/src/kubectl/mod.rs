@@ -8,6 +8,7 @@ pub mod create;
 pub mod describe;
 pub mod drain;
 pub mod label;
+pub mod logs;
 pub mod nodes;
 pub mod printers;
 pub mod printers_storage;
@@ -146,6 +147,10 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
     };
     // The node commands and label parse their own flags.
     match subcommand.as_str() {
+        "logs" => {
+            let (rest, namespace) = take_namespace(&args[1..]);
+            return logs::run(sim, &user, &rest, &namespace);
+        }
         "run" | "create" => {
             let (rest, namespace) = take_namespace(&args[1..]);
             return if subcommand == "run" {
@@ -169,13 +174,13 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "apply" => apply(sim, &flags, files, &user),
         "get" => get(sim, &flags, &user),
         "delete" => delete(sim, &flags, files, &user),
-        "describe" => describe::run(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
+        "describe" => describe::run(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.selector.as_deref()),
         "rollout" => rollout::rollout(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.revision),
         "scale" => rollout::scale(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.replicas),
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, logs, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }
