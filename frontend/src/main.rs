@@ -1,10 +1,15 @@
 //! kubeplay's browser UI: a thin shell that turns clicks into engine calls and
 //! engine snapshots into HTML. The cluster itself lives in `kubeplay-engine`.
 
+mod catalog;
 mod components;
 mod format;
+mod i18n;
+mod inspect;
+mod persist;
 mod panic_hook;
 mod state;
+mod workspace;
 
 fn main() {
     panic_hook::install();
