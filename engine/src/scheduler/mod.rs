@@ -40,6 +40,9 @@ const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
 /// minFeasibleNodesToFind: below this many nodes, every node is checked.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+/// Nodes go through the filters in runs of this many (see `attempt`).
+const MIN_RUN: usize = 16;
+const MAX_RUN: usize = 128;
 
 /// Plugins that registered for the deletion of an assigned pod: their
 /// rejections may go away when one goes (each plugin's EventsToRegister).
@@ -131,11 +134,77 @@ pub struct Explanation {
     pub nodes_to_find: usize,
 }
 
+/// The cache's nodes, sorted by name in one contiguous Vec so that an
+/// attempt walks memory in order. Nodes added since the last attempt wait in
+/// `pending` and are sorted in by the next one: inserting 5,000 nodes one by
+/// one would move the whole list each time.
+#[derive(Default)]
+struct NodeList {
+    sorted: Vec<NodeInfo>,
+    pending: Vec<NodeInfo>,
+    /// Name → index in `pending`.
+    pending_index: HashMap<String, usize>,
+}
+
+impl NodeList {
+    fn len(&self) -> usize {
+        self.sorted.len() + self.pending.len()
+    }
+
+    fn sorted_index(&self, name: &str) -> Option<usize> {
+        self.sorted
+            .binary_search_by(|n| n.name.as_str().cmp(name))
+            .ok()
+    }
+
+    fn get(&self, name: &str) -> Option<&NodeInfo> {
+        match self.sorted_index(name) {
+            Some(i) => Some(&self.sorted[i]),
+            None => self.pending_index.get(name).map(|i| &self.pending[*i]),
+        }
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut NodeInfo> {
+        match self.sorted_index(name) {
+            Some(i) => Some(&mut self.sorted[i]),
+            None => self.pending_index.get(name).map(|i| &mut self.pending[*i]),
+        }
+    }
+
+    /// Adds a node the list does not hold.
+    fn insert(&mut self, info: NodeInfo) {
+        self.pending_index
+            .insert(info.name.clone(), self.pending.len());
+        self.pending.push(info);
+    }
+
+    fn remove(&mut self, name: &str) -> Option<NodeInfo> {
+        if let Some(i) = self.sorted_index(name) {
+            return Some(self.sorted.remove(i));
+        }
+        let i = self.pending_index.remove(name)?;
+        let info = self.pending.swap_remove(i);
+        if let Some(moved) = self.pending.get(i) {
+            self.pending_index.insert(moved.name.clone(), i);
+        }
+        Some(info)
+    }
+
+    /// Sorts the pending nodes in.
+    fn merge(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.sorted.append(&mut self.pending);
+        self.sorted.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        self.pending_index.clear();
+    }
+}
+
 pub struct Scheduler {
     filters: Vec<Box<dyn FilterPlugin>>,
     scorers: Vec<Box<dyn ScorePlugin>>,
-    /// Sorted by name.
-    nodes: Vec<Box<NodeInfo>>,
+    nodes: NodeList,
     /// Pod uid → where it is counted.
     placements: HashMap<String, Placement>,
     /// Image name → the number of nodes reporting it in status.images.
@@ -158,7 +227,7 @@ impl Default for Scheduler {
         Scheduler {
             filters: plugins::default_filters(),
             scorers: plugins::default_scorers(),
-            nodes: Vec::new(),
+            nodes: NodeList::default(),
             placements: HashMap::new(),
             image_nodes: HashMap::new(),
             namespaces: HashMap::new(),
@@ -257,6 +326,9 @@ enum Attempt {
         node: String,
         feasible: usize,
         evaluated: usize,
+        /// The pod's requests and host ports, for the cache once it is bound.
+        requests: (framework::Resources, framework::Resources),
+        host_ports: Vec<(String, i32)>,
     },
     Unschedulable {
         message: String,
@@ -283,12 +355,8 @@ impl Scheduler {
         self.nodes.len()
     }
 
-    fn node_index(&self, name: &str) -> Result<usize, usize> {
-        self.nodes.binary_search_by(|n| n.name.as_str().cmp(name))
-    }
-
     pub fn node_info(&self, name: &str) -> Option<&NodeInfo> {
-        self.node_index(name).ok().map(|i| &*self.nodes[i])
+        self.nodes.get(name)
     }
 
     /// The pods the cache counts, across all nodes.
@@ -296,9 +364,14 @@ impl Scheduler {
         self.placements.len()
     }
 
+    /// The cluster as an attempt sees it; the node list must be merged.
     fn snapshot(&self) -> Snapshot<'_> {
+        self.snapshot_of(&self.nodes.sorted)
+    }
+
+    fn snapshot_of<'a>(&'a self, nodes: &'a [NodeInfo]) -> Snapshot<'a> {
         Snapshot::new(
-            &self.nodes,
+            nodes,
             &self.image_nodes,
             &self.namespaces,
             &self.workloads,
@@ -484,39 +557,35 @@ impl Scheduler {
     }
 
     fn remove_node(&mut self, name: &str) {
-        if let Ok(index) = self.node_index(name) {
-            let info = self.nodes.remove(index);
+        if let Some(info) = self.nodes.remove(name) {
             self.count_images(&info.images, -1);
         }
     }
 
     fn update_node(&mut self, node: &Node) {
         let name = node.metadata.name_str();
-        match self.node_index(name) {
-            Ok(index) => {
-                let old_images = std::mem::take(&mut self.nodes[index].images);
-                self.nodes[index].set_node(node.clone());
-                let new_images = self.nodes[index].images.clone();
-                if old_images != new_images {
-                    self.count_images(&old_images, -1);
-                    self.count_images(&new_images, 1);
-                }
+        if let Some(info) = self.nodes.get_mut(name) {
+            let old_images = std::mem::take(&mut info.images);
+            info.set_node(node.clone());
+            let changed = (old_images != info.images).then(|| info.images.clone());
+            if let Some(new_images) = changed {
+                self.count_images(&old_images, -1);
+                self.count_images(&new_images, 1);
             }
-            Err(index) => {
-                let mut info = NodeInfo::new(node.clone());
-                let mut here: Vec<&Placement> = self
-                    .placements
-                    .values()
-                    .filter(|p| p.node == name)
-                    .collect();
-                here.sort_by(|a, b| a.pod.uid.cmp(&b.pod.uid));
-                for placement in here {
-                    info.add_pod(placement.pod.clone());
-                }
-                self.count_images(&info.images, 1);
-                self.nodes.insert(index, Box::new(info));
-            }
+            return;
         }
+        let mut info = NodeInfo::new(node.clone());
+        let mut here: Vec<&Placement> = self
+            .placements
+            .values()
+            .filter(|p| p.node == name)
+            .collect();
+        here.sort_by(|a, b| a.pod.uid.cmp(&b.pod.uid));
+        for placement in here {
+            info.add_pod(placement.pod.clone());
+        }
+        self.count_images(&info.images, 1);
+        self.nodes.insert(info);
     }
 
     /// Counts a bound pod on its node, or refreshes what the cache knows of
@@ -552,10 +621,14 @@ impl Scheduler {
     }
 
     fn insert_placement(&mut self, uid: String, node: String, pod: &Pod) {
-        let placed = Arc::new(PlacedPod::from_pod(pod));
+        self.insert_placed(uid, node, PlacedPod::from_pod(pod));
+    }
+
+    fn insert_placed(&mut self, uid: String, node: String, placed: PlacedPod) {
+        let placed = Arc::new(placed);
         self.count_affinity(&placed, 1);
-        if let Ok(index) = self.node_index(&node) {
-            self.nodes[index].add_pod(placed.clone());
+        if let Some(info) = self.nodes.get_mut(&node) {
+            info.add_pod(placed.clone());
         }
         self.placements.insert(uid, Placement { node, pod: placed });
     }
@@ -565,8 +638,8 @@ impl Scheduler {
             return false;
         };
         self.count_affinity(&placement.pod, -1);
-        if let Ok(index) = self.node_index(&placement.node) {
-            self.nodes[index].remove_pod(uid);
+        if let Some(info) = self.nodes.get_mut(&placement.node) {
+            info.remove_pod(uid);
         }
         true
     }
@@ -611,14 +684,20 @@ impl Scheduler {
         })
     }
 
-    /// Runs the filters on one node, stopping at the first failure as the framework does.
-    fn first_failure(&self, pre: &PreFiltered, pod: &PodInfo, node: &NodeInfo) -> Option<Status> {
-        self.filters
-            .iter()
-            .zip(&pre.statuses)
-            .filter(|(_, s)| !s.is_skip())
-            .map(|(f, _)| f.filter(&pre.state, pod, node))
-            .find(|s| !s.is_success())
+    /// Runs the filters on a run of nodes; each node stops at its first
+    /// failure, as the framework's RunFilterPlugins does.
+    fn first_failures(
+        &self,
+        pre: &PreFiltered,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        failures: &mut [Option<Status>],
+    ) {
+        for (filter, status) in self.filters.iter().zip(&pre.statuses) {
+            if !status.is_skip() {
+                filter.filter_many(&pre.state, pod, nodes, failures);
+            }
+        }
     }
 
     /// Runs PreScore, Score and NormalizeScore for the feasible nodes and
@@ -662,7 +741,7 @@ impl Scheduler {
                 continue;
             }
             raw.clear();
-            raw.extend(feasible.iter().map(|n| scorer.score(state, pod, n)));
+            scorer.score_many(state, pod, feasible, &mut raw);
             scores.clear();
             scores.extend_from_slice(&raw);
             scorer.normalize(state, feasible, &mut scores);
@@ -691,13 +770,11 @@ impl Scheduler {
         Ok(totals)
     }
 
-    /// The best total wins; ties go to the first node by name, so runs are predictable.
-    fn best(feasible: &[&NodeInfo], totals: &[i64]) -> Option<usize> {
-        (0..feasible.len()).max_by(|&a, &b| {
-            totals[a]
-                .cmp(&totals[b])
-                .then_with(|| feasible[b].name.cmp(&feasible[a].name))
-        })
+    /// The best total wins; ties go to the first node by name, so runs are
+    /// predictable. `order` is each feasible node's place in the name-sorted
+    /// node list, so no names are compared.
+    fn best(order: &[usize], totals: &[i64]) -> Option<usize> {
+        (0..totals.len()).max_by(|&a, &b| totals[a].cmp(&totals[b]).then(order[b].cmp(&order[a])))
     }
 
     /// One attempt for the pod, against the cache, without writing anything.
@@ -726,18 +803,38 @@ impl Scheduler {
         let want = feasible_nodes_to_find(all);
         let start = self.next_start_node_index % all;
         let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(want);
+        let mut order: Vec<usize> = Vec::with_capacity(want);
         let mut failures: Vec<Status> = Vec::new();
         let mut evaluated = 0;
-        for i in 0..all {
-            if feasible.len() >= want {
-                break;
+        // Nodes are checked in runs, so that each plugin looks at a run at a
+        // time; the outcome is the same as checking one node after another
+        // and stopping at the `want`-th feasible one (findNodesThatPassFilters).
+        let mut run: Vec<&NodeInfo> = Vec::with_capacity(MAX_RUN);
+        let mut run_failures: Vec<Option<Status>> = Vec::with_capacity(MAX_RUN);
+        let mut next = 0;
+        while feasible.len() < want && next < all {
+            let size = (want - feasible.len())
+                .clamp(MIN_RUN, MAX_RUN)
+                .min(all - next);
+            run.clear();
+            run.extend((next..next + size).map(|i| nodes.get((start + i) % all)));
+            run_failures.clear();
+            run_failures.resize(size, None);
+            self.first_failures(&pre, &info, &run, &mut run_failures);
+            for (i, failure) in run_failures.drain(..).enumerate() {
+                if feasible.len() >= want {
+                    break;
+                }
+                evaluated += 1;
+                match failure {
+                    None => {
+                        feasible.push(run[i]);
+                        order.push((start + next + i) % all);
+                    }
+                    Some(status) => failures.push(status),
+                }
             }
-            let node = nodes.get((start + i) % all);
-            evaluated += 1;
-            match self.first_failure(&pre, &info, node) {
-                None => feasible.push(node),
-                Some(status) => failures.push(status),
-            }
+            next += size;
         }
         if feasible.is_empty() {
             let plugins: BTreeSet<&'static str> = failures.iter().map(|s| s.plugin).collect();
@@ -752,11 +849,13 @@ impl Scheduler {
             Ok(totals) => totals,
             Err(message) => return Attempt::Error { message },
         };
-        let best = Self::best(&feasible, &totals).unwrap_or(0);
+        let best = Self::best(&order, &totals).unwrap_or(0);
         Attempt::Bind {
             node: feasible[best].name.clone(),
             feasible: feasible.len(),
             evaluated,
+            requests: (info.requests, info.non_zero_requests),
+            host_ports: info.host_ports,
         }
     }
 
@@ -768,6 +867,7 @@ impl Scheduler {
         now: SimTime,
     ) -> Option<Outcome> {
         let pod_ref = self.queue.pop()?;
+        self.nodes.merge();
         let attempt = match api.get(&pod_ref) {
             Some(Object::Pod(p)) if !is_bound(p) && !p.metadata.is_deleting() => self.attempt(p),
             _ => return Some(Outcome::Skipped { pod: pod_ref }),
@@ -778,11 +878,18 @@ impl Scheduler {
                 node,
                 feasible,
                 evaluated,
+                requests,
+                host_ports,
             } => {
                 self.next_start_node_index = (self.next_start_node_index + evaluated) % all.max(1);
                 match api.bind(now, &pod_ref, &node) {
                     Ok(bound) => {
-                        self.place(&bound);
+                        // The assumed pod (cache.AssumePod): counted at once.
+                        let uid = bound.metadata.uid.clone().unwrap_or_default();
+                        if !self.placements.contains_key(&uid) {
+                            let placed = PlacedPod::with_requests(&bound, requests, host_ports);
+                            self.insert_placed(uid, node.clone(), placed);
+                        }
                         let message = format!(
                             "Successfully assigned {}/{} to {node}",
                             pod_ref.namespace.as_deref().unwrap_or(""),
@@ -941,13 +1048,26 @@ impl Scheduler {
     pub fn explain(&self, pod: &Pod) -> Explanation {
         let info = PodInfo::new(pod);
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
+        // Nodes added since the last attempt are not sorted in yet: sort a copy.
+        let merged: Vec<NodeInfo>;
+        let list: &[NodeInfo] = if self.nodes.pending.is_empty() {
+            &self.nodes.sorted
+        } else {
+            let mut all: Vec<NodeInfo> = self.nodes.sorted.clone();
+            all.extend(self.nodes.pending.iter().cloned());
+            all.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            merged = all;
+            &merged
+        };
         let without_pod: Option<(usize, NodeInfo)> = self.placements.get(uid).and_then(|p| {
-            let index = self.node_index(&p.node).ok()?;
-            let mut node = (*self.nodes[index]).clone();
+            let index = list
+                .binary_search_by(|n| n.name.as_str().cmp(&p.node))
+                .ok()?;
+            let mut node = list[index].clone();
             node.remove_pod(uid);
             Some((index, node))
         });
-        let mut nodes = self.snapshot();
+        let mut nodes = self.snapshot_of(list);
         if let Some((index, node)) = &without_pod {
             nodes = nodes.replacing(*index, node);
         }
@@ -1036,7 +1156,7 @@ impl Scheduler {
             explanation.nodes[*index].scores = lines;
             explanation.nodes[*index].total = Some(*total);
         }
-        if let Some(best) = Self::best(&feasible, &totals) {
+        if let Some(best) = Self::best(&feasible_index, &totals) {
             explanation.decision = Decision::Node {
                 node: feasible[best].name.clone(),
                 total: totals[best],

@@ -19,8 +19,6 @@ pub const MIN_THRESHOLD: i64 = 23 * MB;
 /// Per container, above this the score is 100.
 pub const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
-const PRE_SCORE_KEY: &str = "PreScoreImageLocality";
-
 /// normalizedImageName: an image without a tag means `:latest`. Nothing else
 /// is normalised, as upstream: `nginx:1.27` in a pod does not match
 /// `docker.io/library/nginx:1.27` in the node status.
@@ -103,24 +101,22 @@ impl ScorePlugin for ImageLocality {
             })
             .collect::<Vec<_>>();
         let containers = images.len();
-        state.write(
-            PRE_SCORE_KEY,
-            PreScoreState {
-                images,
-                containers,
-                total_nodes: nodes.len(),
-            },
-        );
+        state.write(PreScoreState {
+            images,
+            containers,
+            total_nodes: nodes.len(),
+        });
         Status::success(NAME)
     }
 
     fn score(&self, state: &CycleState, _pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+        if node.images.is_empty() {
+            // Nothing is held there: the sum is below the minimum threshold.
+            return 0;
+        }
+        let Some(s) = state.read::<PreScoreState>() else {
             return 0;
         };
-        if node.images.is_empty() {
-            return calculate_priority(0, s.containers);
-        }
         let sum = s
             .images
             .iter()

@@ -25,9 +25,6 @@ pub const ERR_REASON_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affini
 /// pod's required affinity term adds to the score of a pod it matches.
 const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
-const PRE_FILTER_KEY: &str = "PreFilterInterPodAffinity";
-const PRE_SCORE_KEY: &str = "PreScoreInterPodAffinity";
-
 /// topologyToMatchedTermCount: (topology key, value) → count.
 #[derive(Debug, Default)]
 struct TopologyCounts {
@@ -149,12 +146,12 @@ impl FilterPlugin for InterPodAffinity {
             && required
                 .iter()
                 .all(|t| t.matches(pod.namespace, pod.labels, own_namespace_labels));
-        state.write(PRE_FILTER_KEY, s);
+        state.write(s);
         Status::success(NAME)
     }
 
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        let Some(s) = state.read::<PreFilterState>(PRE_FILTER_KEY) else {
+        let Some(s) = state.read::<PreFilterState>() else {
             return Status::success(NAME);
         };
         if !satisfies_pod_affinity(s, pod, node) {
@@ -325,14 +322,14 @@ impl ScorePlugin for InterPodAffinity {
         if !touched {
             return Status::skip(NAME);
         }
-        state.write(PRE_SCORE_KEY, s);
+        state.write(s);
         Status::success(NAME)
     }
 
     /// The summed weights of the node's domains: positive for affinity,
     /// negative for anti-affinity.
     fn score(&self, state: &CycleState, _pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+        let Some(s) = state.read::<PreScoreState>() else {
             return 0;
         };
         s.topology_score
@@ -343,7 +340,7 @@ impl ScorePlugin for InterPodAffinity {
 
     /// Scales min..max to 0..100; equal scores all become 0.
     fn normalize(&self, state: &CycleState, _feasible: &[&NodeInfo], scores: &mut [i64]) {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+        let Some(s) = state.read::<PreScoreState>() else {
             return;
         };
         if s.topology_score.is_empty() {

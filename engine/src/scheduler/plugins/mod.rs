@@ -83,7 +83,7 @@ pub(crate) mod testing {
 
     /// Nodes and the cluster facts a Snapshot borrows, for plugin tests.
     pub struct TestCluster {
-        pub nodes: Vec<Box<NodeInfo>>,
+        pub nodes: Vec<NodeInfo>,
         pub image_nodes: HashMap<String, usize>,
         pub namespaces: HashMap<String, Labels>,
         pub workloads: Workloads,
@@ -125,7 +125,7 @@ pub(crate) mod testing {
             })
             .collect();
         TestCluster {
-            nodes: nodes.into_iter().map(Box::new).collect(),
+            nodes,
             image_nodes,
             namespaces,
             workloads: Workloads::default(),

@@ -66,9 +66,14 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    // In i128: a node may claim an absurd capacity.
-    ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
-        / i128::from(capacity)) as i64
+    match (capacity - requested).checked_mul(MAX_NODE_SCORE) {
+        Some(free) => free / capacity,
+        // A node may claim an absurd capacity.
+        None => {
+            ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
+                / i128::from(capacity)) as i64
+        }
+    }
 }
 
 impl ScorePlugin for NodeResourcesFit {

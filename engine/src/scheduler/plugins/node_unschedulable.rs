@@ -18,13 +18,7 @@ impl FilterPlugin for NodeUnschedulable {
     }
 
     fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        let cordoned = node
-            .node
-            .spec
-            .as_ref()
-            .and_then(|s| s.unschedulable)
-            .unwrap_or(false);
-        if !cordoned {
+        if !node.unschedulable {
             return Status::success(NAME);
         }
         // The pod may tolerate the taint a cordon stands for (v1helper.TolerationsTolerateTaint).

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use k8s_openapi::api::core::v1::{Taint, TopologySpreadConstraint};
+use k8s_openapi::api::core::v1::TopologySpreadConstraint;
 
 use crate::labels::{Requirement, Selector};
 use crate::scheduler::framework::{
@@ -34,9 +34,6 @@ pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
 pub const LABEL_TOPOLOGY_ZONE: &str = "topology.kubernetes.io/zone";
 pub const DO_NOT_SCHEDULE: &str = "DoNotSchedule";
 pub const SCHEDULE_ANYWAY: &str = "ScheduleAnyway";
-
-const PRE_FILTER_KEY: &str = "PreFilterPodTopologySpread";
-const PRE_SCORE_KEY: &str = "PreScorePodTopologySpread";
 
 /// systemDefaultConstraints (plugin.go): (topologyKey, maxSkew), both ScheduleAnyway.
 const SYSTEM_DEFAULT_CONSTRAINTS: [(&str, i32); 2] =
@@ -71,13 +68,7 @@ impl Constraint {
                 .as_ref()
                 .and_then(|s| s.tolerations.as_deref())
                 .unwrap_or(&[]);
-            let taints: &[Taint] = node
-                .node
-                .spec
-                .as_ref()
-                .and_then(|s| s.taints.as_deref())
-                .unwrap_or(&[]);
-            let untolerated = taints.iter().any(|t| {
+            let untolerated = node.taints.iter().any(|t| {
                 (t.effect == "NoSchedule" || t.effect == "NoExecute")
                     && !tolerated_by(tolerations, t)
             });
@@ -308,20 +299,17 @@ impl FilterPlugin for PodTopologySpread {
                     .unwrap_or(i64::from(i32::MAX))
             })
             .collect();
-        state.write(
-            PRE_FILTER_KEY,
-            PreFilterState {
-                constraints,
-                counts,
-                min_counts,
-            },
-        );
+        state.write(PreFilterState {
+            constraints,
+            counts,
+            min_counts,
+        });
         Status::success(NAME)
     }
 
     /// 'existing matching pods' + 'the pod itself if it matches' - 'global minimum' <= maxSkew.
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        let Some(s) = state.read::<PreFilterState>(PRE_FILTER_KEY) else {
+        let Some(s) = state.read::<PreFilterState>() else {
             return Status::success(NAME);
         };
         for (i, c) in s.constraints.iter().enumerate() {
@@ -451,21 +439,18 @@ impl ScorePlugin for PodTopologySpread {
                 }
             }
         }
-        state.write(
-            PRE_SCORE_KEY,
-            PreScoreState {
-                constraints,
-                ignored,
-                counts,
-                weights,
-            },
-        );
+        state.write(PreScoreState {
+            constraints,
+            ignored,
+            counts,
+            weights,
+        });
         Status::success(NAME)
     }
 
     /// The weighted number of matching pods in the node's domains (lower is better).
     fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+        let Some(s) = state.read::<PreScoreState>() else {
             return 0;
         };
         let mut score = 0.0;
@@ -486,7 +471,7 @@ impl ScorePlugin for PodTopologySpread {
     /// Fewest matching pods gets 100: MaxNodeScore × (max + min - score) / max;
     /// ignored nodes get 0.
     fn normalize(&self, state: &CycleState, _feasible: &[&NodeInfo], scores: &mut [i64]) {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+        let Some(s) = state.read::<PreScoreState>() else {
             return;
         };
         let counted = || {

@@ -8,7 +8,6 @@ use crate::scheduler::framework::{
 };
 
 pub const NAME: &str = "TaintToleration";
-const PRE_SCORE_KEY: &str = "PreScoreTaintToleration";
 
 /// `node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }`
 pub fn untolerated_reason(taint: &Taint) -> String {
@@ -45,11 +44,7 @@ pub fn tolerated_by(tolerations: &[Toleration], taint: &Taint) -> bool {
 }
 
 fn node_taints(node: &NodeInfo) -> &[Taint] {
-    node.node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.as_deref())
-        .unwrap_or(&[])
+    &node.taints
 }
 
 fn pod_tolerations<'a>(pod: &'a PodInfo) -> &'a [Toleration] {
@@ -59,6 +54,9 @@ fn pod_tolerations<'a>(pod: &'a PodInfo) -> &'a [Toleration] {
         .and_then(|s| s.tolerations.as_deref())
         .unwrap_or(&[])
 }
+
+/// The tolerations that can apply to PreferNoSchedule taints.
+struct PreScoreState(Vec<Toleration>);
 
 pub struct TaintToleration;
 
@@ -107,7 +105,7 @@ impl ScorePlugin for TaintToleration {
             })
             .cloned()
             .collect();
-        state.write(PRE_SCORE_KEY, tolerations);
+        state.write(PreScoreState(tolerations));
         Status::success(NAME)
     }
 
@@ -118,8 +116,8 @@ impl ScorePlugin for TaintToleration {
             return 0;
         }
         let computed;
-        let tolerations: &[Toleration] = match state.read::<Vec<Toleration>>(PRE_SCORE_KEY) {
-            Some(t) => t,
+        let tolerations: &[Toleration] = match state.read::<PreScoreState>() {
+            Some(t) => &t.0,
             None => {
                 computed = pod_tolerations(pod).to_vec();
                 &computed

@@ -217,20 +217,17 @@ impl FilterPlugin for VolumeBinding {
                 Some(before) => before.intersection(&here).cloned().collect(),
             });
         }
-        state.write(
-            NAME,
-            State {
-                bound,
-                delayed_nodes,
-            },
-        );
+        state.write(State {
+            bound,
+            delayed_nodes,
+        });
         Status::success(NAME)
     }
 
     /// FindPodVolumes: bound volumes must reach the node; a delayed claim
     /// needs a volume on the node, or a class that can provision one.
     fn filter(&self, state: &CycleState, _pod: &PodInfo, node: &NodeInfo) -> Status {
-        let Some(state) = state.read::<State>(NAME) else {
+        let Some(state) = state.read::<State>() else {
             return Status::success(NAME);
         };
         let mut reasons = Vec::new();
