@@ -790,7 +790,21 @@ impl Controller for PersistentVolumeController {
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
         match &event.object {
-            Object::PersistentVolumeClaim(_) => vec![event.object_ref.clone()],
+            Object::PersistentVolumeClaim(pvc) => {
+                let mut keys = vec![event.object_ref.clone()];
+                // deleteClaim: the claim's volume is looked at again (Released).
+                if event.event_type == crate::store::WatchEventType::Deleted {
+                    if let Some(volume) = pvc
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.volume_name.as_deref())
+                        .filter(|v| !v.is_empty())
+                    {
+                        keys.push(ObjectRef::new(Kind::PersistentVolume, None, volume));
+                    }
+                }
+                keys
+            }
             Object::PersistentVolume(pv) => {
                 let mut keys = vec![event.object_ref.clone()];
                 if let Some(r) = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref()) {

@@ -8,6 +8,8 @@ use k8s_openapi::api::core::v1::{Container, ContainerState, Event, Node, Pod, Po
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
 use super::printers;
+
+mod storage;
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
@@ -423,14 +425,10 @@ fn describe_pod(sim: &Simulation, pod: &Pod) -> String {
         out.push_str("Conditions:\n");
         out.push_str(&table(2, &["Type", "Status"], &conditions, false));
     }
-    let volumes: Vec<String> = spec
-        .volumes
-        .iter()
-        .flatten()
-        .map(|v| v.name.clone())
-        .collect();
+    out.push_str(&storage::volumes_section(
+        spec.volumes.as_deref().unwrap_or_default(),
+    ));
     let mut bottom = Block::default();
-    bottom.add_lines("Volumes", volumes);
     bottom.add(
         "QoS Class",
         status
@@ -1108,6 +1106,10 @@ pub fn run(
             }
             Object::Role(r) => describe_role(sim, object, r.rules.as_deref()),
             Object::ClusterRole(r) => describe_role(sim, object, r.rules.as_deref()),
+            Object::StatefulSet(sts) => storage::describe_stateful_set(sim, sts),
+            Object::PersistentVolumeClaim(pvc) => storage::describe_claim(sim, pvc),
+            Object::PersistentVolume(pv) => storage::describe_volume(sim, pv),
+            Object::StorageClass(sc) => storage::describe_storage_class(sim, sc),
             other => describe_generic(sim, other),
         });
     }
