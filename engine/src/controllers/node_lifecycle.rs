@@ -300,7 +300,11 @@ fn swap_taints(ctx: &mut Context, node: &Node, add: &[Taint], remove: &[Taint]) 
     let mut notes = Vec::new();
     for r in remove {
         if has_taint(node, &r.key, &r.effect) {
-            notes.push(format!("removed taint {}", taint_string(r)));
+            notes.push(format!(
+                "removed taint {} from {}",
+                taint_string(r),
+                node.metadata.name_str()
+            ));
         }
     }
     for a in add {
@@ -312,7 +316,11 @@ fn swap_taints(ctx: &mut Context, node: &Node, add: &[Taint], remove: &[Taint]) 
         }
         let mut taint = a.clone();
         taint.time_added = Some(ctx.now.to_k8s());
-        notes.push(format!("added taint {}", taint_string(&taint)));
+        notes.push(format!(
+            "added taint {} to {}",
+            taint_string(&taint),
+            node.metadata.name_str()
+        ));
         new_taints.push(taint);
     }
     if notes.is_empty() || !write_taints(ctx, node.metadata.name_str(), new_taints) {
@@ -553,9 +561,6 @@ impl NodeLifecycleController {
                 taint(TAINT_NOT_READY, "NoExecute"),
             ],
         )
-        .into_iter()
-        .map(|n| format!("{n} from {}", node.metadata.name_str()))
-        .collect()
     }
 
     /// processTaintBaseEviction, from the Ready status observed at the start of the pass.
@@ -591,9 +596,6 @@ impl NodeLifecycleController {
                     &[taint(wanted, "NoExecute")],
                     &[taint(opposite, "NoExecute")],
                 )
-                .into_iter()
-                .map(|n| format!("{n} on {name}"))
-                .collect()
             }
             None if observed == "True" => self.mark_reachable(ctx, &node),
             None => Vec::new(),
@@ -712,11 +714,7 @@ impl Controller for NodeLifecycleController {
             return Reconciled::nothing();
         };
         let mut notes: Vec<String> = self.observe(ctx, &node).into_iter().collect();
-        notes.extend(
-            self.no_schedule_pass(ctx, &node)
-                .into_iter()
-                .map(|n| format!("{n} on {}", key.name)),
-        );
+        notes.extend(self.no_schedule_pass(ctx, &node));
         if notes.is_empty() {
             Reconciled::nothing()
         } else {
