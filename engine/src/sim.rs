@@ -304,13 +304,25 @@ impl Simulation {
     ) -> Result<StepRecord, crate::apiserver::ApiError> {
         let name = spec.name.clone();
         self.add_node(spec)?;
-        let writes = self.api.take_writes();
-        self.dispatch();
-        Ok(self.record(
+        Ok(self.record_outside_change(
             format!("kubelet/{name}"),
             format!("registered node {name} and created its lease"),
-            writes,
         ))
+    }
+
+    /// Records a step that did not come from the queue (a node joining,
+    /// failing or coming back), and lets the components see its writes; the
+    /// reactions name it as their cause.
+    fn record_outside_change(&mut self, component: String, summary: String) -> StepRecord {
+        let writes = self.api.take_writes();
+        self.waking_cause = (!writes.is_empty()).then_some(self.next_step_id + 1);
+        self.woken.clear();
+        self.dispatching = true;
+        self.dispatch();
+        self.dispatching = false;
+        self.waking_cause = None;
+        self.running_cause = None;
+        self.record(component, summary, writes)
     }
 
     /// `sim node fail`: the node's kubelet stops: no more heartbeats, no pod
@@ -331,10 +343,9 @@ impl Simulation {
                 self.dequeue(slot);
             }
         }
-        self.record(
+        self.record_outside_change(
             format!("kubelet/{node}"),
             "stopped: no more heartbeats or pod syncs".to_string(),
-            Vec::new(),
         )
     }
 
@@ -364,6 +375,8 @@ impl Simulation {
         if let Some(kubelet) = self.kubelets.get(node) {
             pods.extend(kubelet.known_pods());
         }
+        // The resyncs are this step's doing.
+        self.waking_cause = Some(self.next_step_id + 1);
         for key in pods {
             self.enqueue(
                 Task::Kubelet {
@@ -373,9 +386,8 @@ impl Simulation {
                 now.plus(KUBELET_DELAY),
             );
         }
-        let writes = self.api.take_writes();
-        self.dispatch();
-        self.record(format!("kubelet/{node}"), notes.join("; "), writes)
+        self.waking_cause = None;
+        self.record_outside_change(format!("kubelet/{node}"), notes.join("; "))
     }
 
     /// Whether routine work will change something visible: a silent kubelet
