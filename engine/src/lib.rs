@@ -27,6 +27,7 @@ pub mod samples;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod storage;
 pub mod store;
 pub mod time;
 pub mod view;

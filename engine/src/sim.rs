@@ -85,6 +85,8 @@ pub struct Simulation {
     now: SimTime,
     pub(crate) api: ApiServer,
     recorder: EventRecorder,
+    /// The files of PersistentVolumes.
+    storage: crate::storage::Storage,
     scheduler: Scheduler,
     controllers: Vec<Box<dyn Controller>>,
     kubelets: BTreeMap<String, Kubelet>,
@@ -117,6 +119,7 @@ impl Simulation {
             config: config.clone(),
             now: SimTime(0),
             recorder: EventRecorder::default(),
+            storage: crate::storage::Storage::default(),
             scheduler: Scheduler::default(),
             controllers: controllers::all(),
             kubelets: BTreeMap::new(),
@@ -206,6 +209,7 @@ impl Simulation {
                 let mut ctx = Context {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
+                    storage: &mut self.storage,
                     now: self.now,
                 };
                 self.controllers[index].tick(&mut ctx);
@@ -252,6 +256,7 @@ impl Simulation {
         let mut ctx = Context {
             api: &mut self.api,
             recorder: &mut self.recorder,
+            storage: &mut self.storage,
             now: self.now,
         };
         let summary = kubelet.sync_node_status(last_report, &mut ctx).summary;
@@ -616,6 +621,7 @@ impl Simulation {
                 let mut ctx = Context {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
+                    storage: &mut self.storage,
                     now,
                 };
                 let Reconciled {
@@ -682,6 +688,7 @@ impl Simulation {
                 let mut ctx = Context {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
+                    storage: &mut self.storage,
                     now,
                 };
                 let summary = controller.tick(&mut ctx).summary;
@@ -701,6 +708,7 @@ impl Simulation {
                 let mut ctx = Context {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
+                    storage: &mut self.storage,
                     now,
                 };
                 let Reconciled {

@@ -205,7 +205,11 @@ impl HostPathProvisioner {
             &ObjectRef::new(Kind::PersistentVolume, None, &name),
             None,
         ) {
-            Ok(_) => Reconciled::did(format!("deleted volume {name} (reclaim policy Delete)")),
+            Ok(_) => {
+                // The provisioner removes the volume's directory too.
+                ctx.storage.remove_volume(&pv);
+                Reconciled::did(format!("deleted volume {name} (reclaim policy Delete)"))
+            }
             Err(_) => Reconciled::nothing(),
         }
     }

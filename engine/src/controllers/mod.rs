@@ -22,11 +22,15 @@ use crate::objects::ObjectRef;
 use crate::store::WatchEvent;
 use crate::time::{SimDuration, SimTime};
 
-/// What a reconcile needs: the API server, an event recorder and the time.
+/// What a reconcile needs: the API server, an event recorder, the time, and
+/// the storage behind volumes.
 pub struct Context<'a> {
     pub api: &'a mut ApiServer,
     pub recorder: &'a mut EventRecorder,
     pub now: SimTime,
+    /// The files of PersistentVolumes (the kubelets mount them, reclaiming
+    /// a volume deletes them).
+    pub storage: &'a mut crate::storage::Storage,
 }
 
 /// The result of one reconcile.

@@ -771,6 +771,7 @@ impl PersistentVolumeController {
                     )
                     .is_ok()
                 {
+                    sync.ctx.storage.remove_volume(&pv);
                     sync.actions
                         .push(format!("deleted volume {name} (reclaim policy Delete)"));
                 }

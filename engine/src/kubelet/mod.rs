@@ -462,10 +462,10 @@ impl Kubelet {
             } else {
                 self.next_ip + 1
             };
-            worker.runtime = Some(PodRuntime::new(
-                &pod,
-                PodInfo::of(&pod, &ip, &self.internal_ip()),
-            ));
+            let mut runtime = PodRuntime::new(&pod, PodInfo::of(&pod, &ip, &self.internal_ip()));
+            // The claims' volumes come with the files their volumes hold.
+            crate::storage::attach(ctx.storage, ctx.api, &pod, &mut runtime);
+            worker.runtime = Some(runtime);
             worker.pod_ip = Some(ip.clone());
             self.pods.insert(key.clone(), worker);
             self.write_status(key, &pod, ctx);
@@ -490,6 +490,9 @@ impl Kubelet {
         };
         sync_containers(&mut worker, &mut sync);
         let SyncLog { actions, wake } = sync.log;
+        if let Some(runtime) = &worker.runtime {
+            crate::storage::save(ctx.storage, ctx.api, &pod, runtime);
+        }
         self.pods.insert(key.clone(), worker);
         self.write_status(key, &pod, ctx);
         let mut result = if actions.is_empty() {
@@ -561,6 +564,7 @@ impl Kubelet {
             _ => {
                 if let Some(rt) = worker.runtime.as_mut() {
                     rt.advance(now);
+                    crate::storage::save(ctx.storage, ctx.api, pod, rt);
                 }
                 self.pods.remove(key);
                 let _ = ctx.api.delete(now, key, Some(0));

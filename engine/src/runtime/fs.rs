@@ -235,7 +235,7 @@ impl Filesystems {
         }
     }
 
-    fn tree(&self, id: &TreeId) -> Option<&Tree> {
+    pub fn tree(&self, id: &TreeId) -> Option<&Tree> {
         self.trees.get(id)
     }
 

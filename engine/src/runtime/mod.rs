@@ -17,6 +17,7 @@
 pub mod fs;
 pub mod servers;
 pub mod shell;
+mod volumes;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
