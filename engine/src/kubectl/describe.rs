@@ -425,10 +425,14 @@ fn describe_pod(sim: &Simulation, pod: &Pod) -> String {
         out.push_str("Conditions:\n");
         out.push_str(&table(2, &["Type", "Status"], &conditions, false));
     }
-    out.push_str(&storage::volumes_section(
-        spec.volumes.as_deref().unwrap_or_default(),
-    ));
+    let volumes = spec.volumes.as_deref().unwrap_or_default();
+    if !volumes.is_empty() {
+        out.push_str(&storage::volumes_section(volumes));
+    }
     let mut bottom = Block::default();
+    if volumes.is_empty() {
+        bottom.add("Volumes", "<none>");
+    }
     bottom.add(
         "QoS Class",
         status
