@@ -105,6 +105,7 @@ impl ApiServer {
         if let Object::PersistentVolumeClaim(pvc) = &mut object {
             admit_default_storage_class(self, pvc);
         }
+        admit_storage_protection(&mut object);
         if let Object::Namespace(ns) = &mut object {
             // The namespace strategy's PrepareForCreate: the namespace
             // controller's finalizer, and phase Active.
@@ -436,6 +437,21 @@ fn admit_default_storage_class(
     }
     if let Some(class) = crate::controllers::persistent_volume::default_class(api) {
         spec.storage_class_name = Some(class);
+    }
+}
+
+/// The StorageObjectInUseProtection admission plugin
+/// (plugin/pkg/admission/storage/storageobjectinuseprotection): claims and
+/// volumes get the finalizers their protection controllers remove.
+fn admit_storage_protection(object: &mut Object) {
+    let finalizer = match object {
+        Object::PersistentVolumeClaim(_) => crate::controllers::pvc_protection::FINALIZER,
+        Object::PersistentVolume(_) => crate::controllers::pv_protection::FINALIZER,
+        _ => return,
+    };
+    let list = object.meta_mut().finalizers.get_or_insert_with(Vec::new);
+    if !list.iter().any(|f| f == finalizer) {
+        list.push(finalizer.to_string());
     }
 }
 

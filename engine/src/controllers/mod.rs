@@ -12,6 +12,8 @@ pub mod namespace;
 pub mod node_lifecycle;
 pub mod persistent_volume;
 pub mod pod_gc;
+pub mod pv_protection;
+pub mod pvc_protection;
 pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;
@@ -96,6 +98,8 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(statefulset::StatefulSetController),
         Box::new(persistent_volume::PersistentVolumeController),
         Box::new(hostpath_provisioner::HostPathProvisioner),
+        Box::new(pvc_protection::PvcProtectionController),
+        Box::new(pv_protection::PvProtectionController),
         Box::new(job::JobController),
         Box::new(cronjob::CronJobController),
         Box::new(garbage_collector::GarbageCollector),
