@@ -35,9 +35,8 @@ use crate::time::{SimDuration, SimTime};
 pub const STOP_DELAY: SimDuration = SimDuration::from_millis(500);
 /// Lines of log kept per container instance (the oldest are dropped).
 const MAX_LOG_LINES: usize = 2000;
-/// How many of its own wake-ups a prediction follows before it gives up
-/// and asks to be woken at the point it reached.
-const PREDICTION_STEPS: usize = 400;
+/// How far ahead the runtime looks for a container's exit at a time.
+const LOOK_AHEAD: SimDuration = SimDuration::from_secs(600);
 
 /// The pod facts a container's environment and files are made from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -659,21 +658,20 @@ impl PodRuntime {
                 return answer;
             }
         }
-        let answer = self.look_ahead();
+        let answer = self.look_ahead(now);
         self.prediction = Some((self.generation, answer));
         answer
     }
 
-    fn look_ahead(&self) -> Option<SimTime> {
+    fn look_ahead(&self, now: SimTime) -> Option<SimTime> {
         let mut copy = self.sandbox.clone();
         let mut sink = |_: &str, _: LogLine| {};
-        for _ in 0..PREDICTION_STEPS {
-            let next = copy.processes.values().filter_map(Process::wake).min()?;
-            let exits = copy.advance(next, &mut sink);
-            if let Some(first) = exits.iter().map(|e| e.at).min() {
-                return Some(first);
-            }
+        let horizon = now.plus(LOOK_AHEAD);
+        let exits = copy.advance(horizon, &mut sink);
+        if let Some(first) = exits.iter().map(|e| e.at).min() {
+            return Some(first);
         }
+        // Nothing exits this side of the horizon: look again at the next thing to happen.
         copy.processes.values().filter_map(Process::wake).min()
     }
 

@@ -36,7 +36,7 @@ use crate::time::{SimDuration, SimTime};
 const SPIN_LIMIT: u32 = 50_000;
 /// Commands one `run` call interprets at most; a script with very short
 /// sleeps skips the rest of the interval (the simulation stays bounded).
-const RUN_BUDGET: u32 = 200_000;
+const RUN_BUDGET: u32 = 50_000;
 const MAX_LINE: usize = 16 * 1024;
 const MAX_CAPTURE: usize = 64 * 1024;
 const MAX_JOBS: usize = 16;

@@ -1,0 +1,513 @@
+//! The kubelet's behaviour through the public API, with exact virtual
+//! times: crash back-off, probes, init containers, image pull back-off,
+//! restart policies and graceful termination. Times are relative to when the
+//! container first started, so they hold whatever the control plane's
+//! reaction delays are.
+
+use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
+use kubeplay_engine::objects::{Kind, ObjectRef};
+use kubeplay_engine::{SimConfig, SimDuration, SimTime, Simulation};
+
+fn sim() -> Simulation {
+    Simulation::new(SimConfig::default())
+}
+
+fn apply(sim: &mut Simulation, yaml: &str) {
+    sim.apply_yaml("test.yaml", yaml).expect("manifest applies");
+}
+
+fn pod(sim: &Simulation, name: &str) -> Pod {
+    sim.api()
+        .get_typed::<Pod>(Some("default"), name)
+        .cloned()
+        .unwrap_or_else(|| panic!("pod {name} exists"))
+}
+
+/// The first container's status (a blank one before the kubelet wrote any).
+fn status(sim: &Simulation, name: &str) -> ContainerStatus {
+    pod(sim, name)
+        .status
+        .and_then(|s| s.container_statuses)
+        .and_then(|c| c.into_iter().next())
+        .unwrap_or_default()
+}
+
+fn init_status(sim: &Simulation, name: &str, i: usize) -> ContainerStatus {
+    pod(sim, name)
+        .status
+        .and_then(|s| s.init_container_statuses)
+        .and_then(|c| c.into_iter().nth(i))
+        .unwrap_or_default()
+}
+
+fn phase(sim: &Simulation, name: &str) -> String {
+    pod(sim, name)
+        .status
+        .and_then(|s| s.phase)
+        .unwrap_or_default()
+}
+
+fn condition(sim: &Simulation, name: &str, type_: &str) -> String {
+    pod(sim, name)
+        .status
+        .and_then(|s| s.conditions)
+        .and_then(|c| c.into_iter().find(|c| c.type_ == type_))
+        .map(|c| c.status)
+        .unwrap_or_default()
+}
+
+/// (reason, message, count) of the pod's events.
+fn events(sim: &Simulation, name: &str) -> Vec<(String, String, i32)> {
+    sim.api()
+        .list_typed::<Event>(Some("default"))
+        .into_iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some(name))
+        .map(|e| {
+            (
+                e.reason.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default(),
+                e.count.unwrap_or(1),
+            )
+        })
+        .collect()
+}
+
+fn event_count(sim: &Simulation, name: &str, reason: &str) -> i32 {
+    events(sim, name)
+        .iter()
+        .filter(|e| e.0 == reason)
+        .map(|e| e.2)
+        .sum()
+}
+
+/// Runs until `pred` holds (checking every 100 ms), up to `limit`; returns when.
+fn run_until(
+    sim: &mut Simulation,
+    limit: SimDuration,
+    pred: impl Fn(&Simulation) -> bool,
+) -> SimTime {
+    let end = sim.now().plus(limit);
+    while sim.now() < end {
+        if pred(sim) {
+            return sim.now();
+        }
+        sim.advance(SimDuration::from_millis(100));
+    }
+    panic!("condition not reached within {limit:?}");
+}
+
+fn started_at(sim: &Simulation, name: &str) -> SimTime {
+    let s = status(sim, name);
+    let t = s
+        .state
+        .and_then(|st| st.running)
+        .and_then(|r| r.started_at)
+        .expect("running");
+    SimTime::from_k8s(&t)
+}
+
+fn secs_between(a: SimTime, b: SimTime) -> f64 {
+    b.since(a).as_millis() as f64 / 1000.0
+}
+
+#[test]
+fn crash_loop_back_off_doubles_from_ten_seconds() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: crasher\nspec:\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"exit 1\"]\n",
+    );
+    run_until(&mut sim, SimDuration::from_secs(10), |s| {
+        status(s, "crasher")
+            .state
+            .is_some_and(|st| st.terminated.is_some())
+    });
+    // The restarts, observed as restartCount changes.
+    let first_exit = sim.now();
+    let mut restarts = Vec::new();
+    let mut last = 0;
+    while restarts.len() < 7 {
+        sim.advance(SimDuration::from_millis(100));
+        let count = status(&sim, "crasher").restart_count;
+        if count != last {
+            last = count;
+            restarts.push(secs_between(first_exit, sim.now()).round() as i64);
+        }
+        assert!(sim.now().0 < 2_000_000, "restarts stalled at {restarts:?}");
+    }
+    // Exit at 0; restart 1 a PLEG relist later; then each exit waits the
+    // back-off (10, 20, 40, 80, 160, 300 s) plus the relist.
+    assert_eq!(restarts, vec![1, 12, 33, 74, 155, 316, 617]);
+    let s = status(&sim, "crasher");
+    let uid = pod(&sim, "crasher").metadata.uid.unwrap_or_default();
+    sim.advance(SimDuration::from_secs(2));
+    let waiting = status(&sim, "crasher")
+        .state
+        .and_then(|st| st.waiting)
+        .expect("waiting");
+    assert_eq!(waiting.reason.as_deref(), Some("CrashLoopBackOff"));
+    assert_eq!(
+        waiting.message.as_deref(),
+        Some(
+            format!("back-off 5m0s restarting failed container=app pod=crasher_default({uid})")
+                .as_str()
+        )
+    );
+    let last_state = s.last_state.and_then(|l| l.terminated).expect("last state");
+    assert_eq!(
+        (last_state.exit_code, last_state.reason.as_deref()),
+        (1, Some("Error"))
+    );
+    assert!(events(&sim, "crasher").iter().any(|e| e.0 == "BackOff"
+        && e.1
+            == format!("Back-off restarting failed container app in pod crasher_default({uid})")));
+    assert_eq!(phase(&sim, "crasher"), "Running");
+}
+
+#[test]
+fn exec_liveness_example_restarts_after_its_grace_period() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/scenarios/exec-liveness/exec-liveness.yaml"
+        ))
+        .expect("manifest"),
+    );
+    run_until(&mut sim, SimDuration::from_secs(10), |s| {
+        status(s, "liveness-exec")
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    let start = started_at(&sim, "liveness-exec");
+    let killed = run_until(&mut sim, SimDuration::from_secs(60), |s| {
+        event_count(s, "liveness-exec", "Killing") > 0
+    });
+    // /tmp/healthy goes at 30 s; three failed probes 5 s apart: killed at 40-45 s.
+    let k = secs_between(start, killed);
+    assert!((40.0..=46.0).contains(&k), "killed {k}s after start");
+    assert_eq!(event_count(&sim, "liveness-exec", "Unhealthy"), 3);
+    assert!(events(&sim, "liveness-exec").contains(&(
+        "Unhealthy".into(),
+        "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory\n".into(),
+        3
+    )));
+    assert!(events(&sim, "liveness-exec").contains(&(
+        "Killing".into(),
+        "Container liveness failed liveness probe, will be restarted".into(),
+        1
+    )));
+    // sh as PID 1 ignores SIGTERM: SIGKILL when the 30 s grace period ends.
+    let restarted = run_until(&mut sim, SimDuration::from_secs(60), |s| {
+        status(s, "liveness-exec").restart_count == 1
+    });
+    let r = secs_between(killed, restarted);
+    assert!((29.9..=30.2).contains(&r), "restarted {r}s after the kill");
+    let last = status(&sim, "liveness-exec")
+        .last_state
+        .and_then(|l| l.terminated)
+        .expect("last state");
+    assert_eq!(last.exit_code, 137);
+}
+
+#[test]
+fn readiness_gates_ready_and_startup_gates_liveness() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: slow
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 12; touch /tmp/started; sleep 10; touch /tmp/ready; sleep 3600"]
+    startupProbe:
+      exec:
+        command: ["cat", "/tmp/started"]
+      periodSeconds: 2
+      failureThreshold: 10
+    livenessProbe:
+      exec:
+        command: ["cat", "/tmp/started"]
+      periodSeconds: 3
+    readinessProbe:
+      exec:
+        command: ["cat", "/tmp/ready"]
+      periodSeconds: 5
+"#,
+    );
+    run_until(&mut sim, SimDuration::from_secs(10), |s| {
+        status(s, "slow")
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    let start = started_at(&sim, "slow");
+    let started = run_until(&mut sim, SimDuration::from_secs(30), |s| {
+        status(s, "slow").started == Some(true)
+    });
+    let t = secs_between(start, started);
+    assert!((12.0..=14.1).contains(&t), "started after {t}s");
+    assert_eq!(condition(&sim, "slow", "Ready"), "False");
+    // The startup probe's failures before the file are events, not a kill.
+    assert!(event_count(&sim, "slow", "Unhealthy") >= 5);
+    assert_eq!(event_count(&sim, "slow", "Killing"), 0);
+    let ready = run_until(&mut sim, SimDuration::from_secs(30), |s| {
+        condition(s, "slow", "Ready") == "True"
+    });
+    let t = secs_between(start, ready);
+    assert!((22.0..=27.1).contains(&t), "ready after {t}s");
+    assert!(status(&sim, "slow").ready);
+    // Liveness never failed: the startup probe held it back.
+    assert!(!events(&sim, "slow")
+        .iter()
+        .any(|e| e.1.starts_with("Liveness")));
+}
+
+#[test]
+fn failing_startup_probe_kills_the_container() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: never-starts
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: web
+    image: nginx:1.27
+    startupProbe:
+      httpGet:
+        path: /
+        port: 8080
+      periodSeconds: 2
+      failureThreshold: 3
+"#,
+    );
+    run_until(&mut sim, SimDuration::from_secs(30), |s| {
+        event_count(s, "never-starts", "Killing") > 0
+    });
+    assert!(events(&sim, "never-starts").iter().any(
+        |e| e.0 == "Killing" && e.1 == "Container web failed startup probe, will be restarted"
+    ));
+    let ip = pod(&sim, "never-starts")
+        .status
+        .and_then(|s| s.pod_ip)
+        .unwrap_or_default();
+    assert!(events(&sim, "never-starts").iter().any(|e| e.1
+        == format!("Startup probe failed: Get \"http://{ip}:8080/\": dial tcp {ip}:8080: connect: connection refused")));
+    // nginx stops promptly on its stop signal, with code 0, and is restarted.
+    run_until(&mut sim, SimDuration::from_secs(5), |s| {
+        status(s, "never-starts").restart_count == 1
+    });
+    let last = status(&sim, "never-starts")
+        .last_state
+        .and_then(|l| l.terminated)
+        .expect("last state");
+    assert_eq!(last.exit_code, 0);
+}
+
+#[test]
+fn init_containers_run_in_order_before_the_app() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: ordered
+spec:
+  volumes:
+  - name: work
+    emptyDir: {}
+  initContainers:
+  - name: first
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 5; echo one > /work/a"]
+    volumeMounts:
+    - {name: work, mountPath: /work}
+  - name: second
+    image: busybox:1.36
+    command: ["sh", "-c", "test -f /work/a && sleep 5 && echo two >> /work/a"]
+    volumeMounts:
+    - {name: work, mountPath: /work}
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh", "-c", "grep -q two /data/a && sleep 3600"]
+    volumeMounts:
+    - {name: work, mountPath: /data}
+"#,
+    );
+    run_until(&mut sim, SimDuration::from_secs(10), |s| {
+        init_status(s, "ordered", 0)
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    assert_eq!(condition(&sim, "ordered", "Initialized"), "False");
+    assert!(init_status(&sim, "ordered", 1)
+        .state
+        .and_then(|s| s.waiting)
+        .is_some());
+    assert!(
+        status(&sim, "ordered")
+            .state
+            .and_then(|s| s.waiting)
+            .and_then(|w| w.reason)
+            == Some("PodInitializing".into())
+    );
+    run_until(&mut sim, SimDuration::from_secs(30), |s| {
+        status(s, "ordered")
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    assert_eq!(condition(&sim, "ordered", "Initialized"), "True");
+    for i in 0..2 {
+        let t = init_status(&sim, "ordered", i)
+            .state
+            .and_then(|s| s.terminated)
+            .expect("init container finished");
+        assert_eq!(t.exit_code, 0);
+    }
+    // The app found both lines: it keeps running.
+    sim.advance(SimDuration::from_secs(60));
+    assert_eq!(status(&sim, "ordered").restart_count, 0);
+    assert_eq!(phase(&sim, "ordered"), "Running");
+}
+
+#[test]
+fn image_pulls_back_off_ten_twenty_forty() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: web\n    image: ngnix\n",
+    );
+    let first = run_until(&mut sim, SimDuration::from_secs(5), |s| {
+        event_count(s, "typo", "Pulling") == 1
+    });
+    let mut attempts = vec![0.0];
+    while attempts.len() < 5 {
+        sim.advance(SimDuration::from_millis(50));
+        if event_count(&sim, "typo", "Pulling") as usize > attempts.len() {
+            attempts.push(secs_between(first, sim.now()));
+        }
+    }
+    let gaps: Vec<i64> = attempts
+        .windows(2)
+        .map(|w| (w[1] - w[0]).round() as i64)
+        .collect();
+    // Each pull fails after 0.4 s; the retry waits out the back-off, checked
+    // every 10 s by the pod worker (the first check a PLEG relist after the failure).
+    assert_eq!(gaps, vec![11, 20, 40, 80]);
+    let waiting = status(&sim, "typo")
+        .state
+        .and_then(|s| s.waiting)
+        .expect("waiting");
+    assert!(matches!(
+        waiting.reason.as_deref(),
+        Some("ImagePullBackOff" | "ErrImagePull")
+    ));
+    assert!(events(&sim, "typo")
+        .iter()
+        .any(|e| e.0 == "BackOff" && e.1 == "Back-off pulling image \"ngnix\""));
+}
+
+#[test]
+fn restart_policies_decide_the_phase() {
+    let mut sim = sim();
+    let pod_yaml = |name: &str, policy: &str, script: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  restartPolicy: {policy}\n  containers:\n  - name: c\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"{script}\"]\n---\n")
+    };
+    let yaml = [
+        pod_yaml("ok-never", "Never", "sleep 2"),
+        pod_yaml("bad-never", "Never", "sleep 2; exit 4"),
+        pod_yaml("ok-onfailure", "OnFailure", "sleep 2"),
+        pod_yaml("bad-onfailure", "OnFailure", "sleep 2; exit 4"),
+    ]
+    .concat();
+    apply(&mut sim, &yaml);
+    sim.advance(SimDuration::from_secs(30));
+    assert_eq!(phase(&sim, "ok-never"), "Succeeded");
+    assert_eq!(phase(&sim, "bad-never"), "Failed");
+    assert_eq!(phase(&sim, "ok-onfailure"), "Succeeded");
+    assert_eq!(phase(&sim, "bad-onfailure"), "Running");
+    assert!(status(&sim, "bad-onfailure").restart_count >= 2);
+    assert_eq!(status(&sim, "bad-never").restart_count, 0);
+    let ready = pod(&sim, "ok-never")
+        .status
+        .and_then(|s| s.conditions)
+        .and_then(|c| c.into_iter().find(|c| c.type_ == "Ready"))
+        .expect("Ready condition");
+    assert_eq!(ready.reason.as_deref(), Some("PodCompleted"));
+}
+
+#[test]
+fn deletion_waits_for_sigterm_or_the_grace_period() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleeper\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    command: [\"sleep\", \"3600\"]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n",
+    );
+    sim.advance(SimDuration::from_secs(20));
+    for name in ["sleeper", "web"] {
+        sim.delete(&ObjectRef::new(Kind::Pod, Some("default"), name))
+            .expect("delete");
+    }
+    let deleted = sim.now();
+    let gone = |s: &Simulation, name: &str| {
+        s.api()
+            .get(&ObjectRef::new(Kind::Pod, Some("default"), name))
+            .is_none()
+    };
+    let web_gone = run_until(&mut sim, SimDuration::from_secs(60), |s| gone(s, "web"));
+    let sleeper_gone = run_until(&mut sim, SimDuration::from_secs(60), |s| gone(s, "sleeper"));
+    assert!(secs_between(deleted, web_gone) < 2.0);
+    let t = secs_between(deleted, sleeper_gone);
+    assert!((30.0..=31.0).contains(&t), "sleeper took {t}s");
+}
+
+#[test]
+fn pathological_commands_neither_panic_nor_hang() {
+    let mut sim = sim();
+    let scripts = [
+        "while true; do :; done",
+        "while true; do echo spam; done",
+        "sleep 99999999999999999999",
+        "i=0; while true; do i=$((i+1)); sleep 0.001; done",
+        "echo $((1/0)); x=$(yes); echo ${#x}",
+        "((((((((((((",
+        "sh -c 'sh -c \"sh -c exit\"'",
+        "trap 'exit 0' TERM; sleep infinity & wait",
+    ];
+    let yaml: String = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", {}]\n---\n",
+                serde_json::to_string(s).expect("json string")
+            )
+        })
+        .collect();
+    apply(&mut sim, &yaml);
+    sim.advance(SimDuration::from_secs(2 * 3600));
+    for i in 0..scripts.len() {
+        let p = phase(&sim, &format!("p{i}"));
+        assert_eq!(p, "Running", "p{i}: {}", scripts[i]);
+    }
+    for i in 0..scripts.len() {
+        sim.delete(&ObjectRef::new(
+            Kind::Pod,
+            Some("default"),
+            &format!("p{i}"),
+        ))
+        .expect("delete");
+    }
+    sim.advance(SimDuration::from_secs(60));
+    assert_eq!(sim.api().list(Kind::Pod, Some("default")).count(), 0);
+}
