@@ -367,6 +367,15 @@ pub fn validate_stateful_set(sts: &StatefulSet, errors: &mut Vec<FieldError>) {
             "activeDeadlineSeconds in StatefulSet is not Supported",
         ));
     }
+    if let Some(start) = spec.ordinals.as_ref().and_then(|o| o.start) {
+        if start < 0 {
+            errors.push(FieldError::invalid(
+                "spec.ordinals.start",
+                start,
+                "must be greater than or equal to 0",
+            ));
+        }
+    }
     if let Some(min) = spec.min_ready_seconds {
         if min < 0 {
             errors.push(FieldError::invalid(

@@ -46,6 +46,10 @@ pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 /// history.ControllerRevisionHashLabel.
 const REVISION_HASH_LABEL: &str = "controller.kubernetes.io/hash";
 
+/// At most this many pods are created in one sync (as the ReplicaSet
+/// controller's burstReplicas), so a huge Parallel set cannot stall a step.
+const BURST: usize = 500;
+
 pub struct StatefulSetController;
 
 /// getParentNameAndOrdinal: `web-12` → ("web", 12).
@@ -661,7 +665,7 @@ impl Controller for StatefulSetController {
             .ordinals
             .as_ref()
             .map_or(0, |o| o.start.unwrap_or(0).max(0));
-        let end = start + replicas; // exclusive
+        let end = start.saturating_add(replicas); // exclusive
         let min_ready = spec.min_ready_seconds.unwrap_or(0);
         let now = sync.ctx.now;
         let monotonic = spec.pod_management_policy.as_deref() != Some("Parallel");
@@ -734,18 +738,24 @@ impl Controller for StatefulSetController {
 
         // processReplica, in ordinal order.
         let mut blocked = false;
+        let mut created = 0;
         for ordinal in start..end {
             match by_ordinal.get(&ordinal) {
                 None => {
                     // newVersionedStatefulSetPod: below the partition, the current revision.
-                    let (template, revision) = if rolling && ordinal < start + partition {
-                        (&current.template, &current.name)
-                    } else {
-                        (&update.template, &update.name)
-                    };
+                    let (template, revision) =
+                        if rolling && ordinal < start.saturating_add(partition) {
+                            (&current.template, &current.name)
+                        } else {
+                            (&update.template, &update.name)
+                        };
                     let pod = new_pod(&sts, template, revision, ordinal);
-                    sync.create_pod(pod);
-                    if monotonic {
+                    let ok = sync.create_pod(pod);
+                    created += 1;
+                    // Parallel stops at a failure (slowStartBatch) and creates
+                    // at most a burst per sync; the pods' own events bring
+                    // the next sync.
+                    if monotonic || !ok || created >= BURST {
                         blocked = true;
                         break;
                     }
@@ -820,7 +830,7 @@ impl Controller for StatefulSetController {
 
         // RollingUpdate: from the highest ordinal down to the partition.
         if !blocked && rolling {
-            for ordinal in (start + partition.max(0)..end).rev() {
+            for ordinal in (start.saturating_add(partition.max(0))..end).rev() {
                 let Some(pod) = by_ordinal.get(&ordinal) else {
                     continue;
                 };
