@@ -513,6 +513,34 @@ impl PersistentVolumeController {
             }
             return;
         }
+        // Retroactive default StorageClass assignment (KEP-3333): a claim
+        // made while no class was the default gets the default class now.
+        if pvc
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.storage_class_name.is_none())
+        {
+            if let Some(class) = default_class(sync.ctx.api) {
+                let mut updated = pvc.clone();
+                updated
+                    .spec
+                    .get_or_insert_with(Default::default)
+                    .storage_class_name = Some(class.clone());
+                updated.metadata.resource_version = None;
+                if sync
+                    .ctx
+                    .api
+                    .update(Object::PersistentVolumeClaim(updated))
+                    .is_ok()
+                {
+                    sync.actions.push(format!(
+                        "gave claim {} the default class {class}",
+                        pvc.metadata.name_str()
+                    ));
+                    return;
+                }
+            }
+        }
         let delayed = is_delayed_binding(sync.ctx.api, &pvc);
         let volumes = Self::volumes(sync.ctx.api);
         let refs: Vec<&PersistentVolume> = volumes.iter().collect();
@@ -837,7 +865,13 @@ impl Controller for PersistentVolumeController {
                 .list_typed::<PersistentVolumeClaim>(None)
                 .into_iter()
                 .filter(|c| {
-                    phase_of_claim(c) == "Pending" && claim_class(c) == sc.metadata.name_str()
+                    let no_class = c
+                        .spec
+                        .as_ref()
+                        .is_some_and(|s| s.storage_class_name.is_none());
+                    phase_of_claim(c) == "Pending"
+                        && (claim_class(c) == sc.metadata.name_str()
+                            || no_class && is_default_class(sc))
                 })
                 .map(|c| ObjectRef::of(&Object::PersistentVolumeClaim(c.clone())))
                 .collect(),
