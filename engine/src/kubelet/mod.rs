@@ -100,6 +100,8 @@ struct Terminated {
 enum KillReason {
     Liveness,
     Startup,
+    /// The container's image was changed in the pod spec.
+    Changed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -860,6 +862,29 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
         else {
             continue;
         };
+        let name = c.name.clone();
+        // containerChanged: the spec's image differs from the running one's.
+        let spec_image = s.spec_of(c).and_then(|spec| spec.image).unwrap_or_default();
+        if spec_image != c.image {
+            s.event(
+                EventType::Normal,
+                "Killing",
+                &format!("Container {name} definition changed, will be restarted"),
+            );
+            let grace = s.grace_seconds(None);
+            w.containers[i].run = Run::Running {
+                started,
+                instance,
+                killing: Some(KillReason::Changed),
+            };
+            if let Some(rt) = w.runtime.as_mut() {
+                rt.stop(&name, now, SimDuration::from_secs(grace as u64));
+            }
+            s.log.actions.push(format!(
+                "killing container {name}: its image changed to {spec_image}"
+            ));
+            continue;
+        }
         let failed = c
             .probes
             .iter()
@@ -870,7 +895,6 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
         let Some((kind, grace_override)) = failed else {
             continue;
         };
-        let name = c.name.clone();
         // computePodActions: "Container %s failed liveness probe" (", will be restarted").
         let mut message = format!("Container {name} failed {} probe", kind.lower());
         if restart_policy != "Never" {
@@ -953,12 +977,13 @@ fn decide(w: &mut PodWorker, s: &mut PodSync) {
             Run::Exited { term, killed, .. } => {
                 let term = term.clone();
                 let killed = *killed;
-                // ShouldContainerBeRestarted.
-                let restart = match policy.as_str() {
-                    "Never" => false,
-                    "OnFailure" => term.code != 0,
-                    _ => true,
-                };
+                // ShouldContainerBeRestarted; a changed container is restarted whatever the policy.
+                let restart = killed == Some(KillReason::Changed)
+                    || match policy.as_str() {
+                        "Never" => false,
+                        "OnFailure" => term.code != 0,
+                        _ => true,
+                    };
                 if restart {
                     schedule_restart(&mut w.containers[i], term, killed);
                     advance_start(w, s, false, i);
@@ -985,6 +1010,11 @@ fn schedule_restart(c: &mut ContainerRun, term: Terminated, killed: Option<KillR
     } else {
         Some(term)
     };
+    if killed == Some(KillReason::Changed) {
+        // A new definition is a new back-off key (getStableKey hashes the container).
+        c.restart_of = None;
+        c.crash_backoff = None;
+    }
     c.run = Run::Waiting;
     c.waiting = None;
     c.not_before = None;
@@ -1009,6 +1039,18 @@ fn advance_start(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize) {
     let Some(spec) = s.spec_of(c) else {
         return;
     };
+    // The pod spec's image may have been changed (kubectl set image).
+    let spec_image = spec.image.clone().unwrap_or_default();
+    if matches!(c.run, Run::Waiting) && spec_image != c.image {
+        c.image = spec_image;
+        c.crash_backoff = None;
+        c.restart_of = None;
+        c.pull_backoff = None;
+        c.pull_error = None;
+        c.pull_failures = 0;
+        c.waiting = None;
+        c.not_before = None;
+    }
     let image = c.image.clone();
     let name = c.name.clone();
     match c.run.clone() {
