@@ -49,20 +49,29 @@ pub struct PodInfo {
     pub host_ip: String,
     pub service_account: String,
     pub hostname: String,
+    /// `<subdomain>.<namespace>.svc.cluster.local` for a pod with a
+    /// subdomain (a StatefulSet's pods), as GeneratePodHostNameAndDomain makes it.
+    pub domain: Option<String>,
 }
 
 impl PodInfo {
     pub fn of(pod: &Pod, ip: &str, host_ip: &str) -> PodInfo {
         let spec = pod.spec.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();
+        let namespace = pod
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into());
         PodInfo {
             hostname: spec.hostname.clone().unwrap_or_else(|| name.clone()),
+            domain: spec
+                .subdomain
+                .as_ref()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("{s}.{namespace}.svc.cluster.local")),
             name,
-            namespace: pod
-                .metadata
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".into()),
+            namespace,
             uid: pod.metadata.uid.clone().unwrap_or_default(),
             ip: ip.to_string(),
             node_name: spec.node_name.clone().unwrap_or_default(),
@@ -445,10 +454,17 @@ impl PodRuntime {
         let mut files: Vec<(&str, String)> =
             files.iter().map(|(p, c)| (*p, c.to_string())).collect();
         let sa = "/var/run/secrets/kubernetes.io/serviceaccount";
-        let hosts = format!(
-            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n{}\t{}\n",
-            self.pod.ip, self.pod.hostname
-        );
+        // managedHostsFileContent: the pod's FQDN first when it has a domain.
+        let hosts = match &self.pod.domain {
+            Some(domain) => format!(
+                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n{}\t{}.{domain}\t{}\n",
+                self.pod.ip, self.pod.hostname, self.pod.hostname
+            ),
+            None => format!(
+                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n{}\t{}\n",
+                self.pod.ip, self.pod.hostname
+            ),
+        };
         let hostname = format!("{}\n", self.pod.hostname);
         let sa_namespace = format!("{sa}/namespace");
         let sa_token = format!("{sa}/token");
