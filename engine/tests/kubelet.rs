@@ -511,3 +511,68 @@ fn pathological_commands_neither_panic_nor_hang() {
     sim.advance(SimDuration::from_secs(60));
     assert_eq!(sim.api().list(Kind::Pod, Some("default")).count(), 0);
 }
+
+#[test]
+fn tcp_and_grpc_probes_need_a_listener() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: httpd
+spec:
+  containers:
+  - name: web
+    image: busybox:1.36
+    command: ["httpd", "-f", "-p", "8080"]
+    readinessProbe:
+      tcpSocket:
+        port: 8080
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sleeper
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sleep", "3600"]
+    ports:
+    - name: web
+      containerPort: 80
+    readinessProbe:
+      tcpSocket:
+        port: web
+      periodSeconds: 5
+    livenessProbe:
+      grpc:
+        port: 9000
+      periodSeconds: 5
+      failureThreshold: 100
+"#,
+    );
+    // pods/probe/grpc-liveness.yaml from kubernetes.io.
+    apply(
+        &mut sim,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: etcd-with-grpc\nspec:\n  containers:\n  - name: etcd\n    image: registry.k8s.io/etcd:3.5.1-0\n    command: [\"/usr/local/bin/etcd\", \"--data-dir\", \"/var/lib/etcd\", \"--listen-client-urls\", \"http://0.0.0.0:2379\", \"--advertise-client-urls\", \"http://127.0.0.1:2379\", \"--log-level\", \"debug\"]\n    ports:\n    - containerPort: 2379\n    livenessProbe:\n      grpc:\n        port: 2379\n      initialDelaySeconds: 10\n",
+    );
+    sim.advance(SimDuration::from_secs(60));
+    assert_eq!(condition(&sim, "httpd", "Ready"), "True");
+    assert_eq!(condition(&sim, "sleeper", "Ready"), "False");
+    let ip = pod(&sim, "sleeper")
+        .status
+        .and_then(|s| s.pod_ip)
+        .unwrap_or_default();
+    let messages: Vec<String> = events(&sim, "sleeper").into_iter().map(|e| e.1).collect();
+    assert!(messages.contains(&format!(
+        "Readiness probe failed: dial tcp {ip}:80: connect: connection refused"
+    )));
+    assert!(messages.contains(&format!(
+        "Liveness probe failed: timeout: failed to connect service \"{ip}:9000\" within 1s: context deadline exceeded"
+    )));
+    // etcd is an application image: it listens on its declared port.
+    assert_eq!(event_count(&sim, "etcd-with-grpc", "Unhealthy"), 0);
+    assert_eq!(condition(&sim, "etcd-with-grpc", "Ready"), "True");
+}

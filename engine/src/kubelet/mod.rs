@@ -750,8 +750,9 @@ fn probe(w: &mut PodWorker, s: &mut PodSync, i: usize, j: usize, at: SimTime) {
                 Ok(()) => (Outcome::Success, String::new()),
                 Err(_) => (
                     Outcome::Failure,
+                    // pkg/probe/grpc: the dial blocks until the probe's timeout.
                     format!(
-                        "timeout: failed to connect service \"{}:{port}\" within {}",
+                        "timeout: failed to connect service \"{}:{port}\" within {}: context deadline exceeded",
                         w.pod_ip.clone().unwrap_or_default(),
                         go_duration(probe_spec.timeout)
                     ),
