@@ -576,3 +576,115 @@ spec:
     assert_eq!(event_count(&sim, "etcd-with-grpc", "Unhealthy"), 0);
     assert_eq!(condition(&sim, "etcd-with-grpc", "Ready"), "True");
 }
+
+#[test]
+fn sidecars_start_first_keep_running_and_stop_after_the_app() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: job
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: logshipper
+    image: busybox:1.36
+    restartPolicy: Always
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3; touch /tmp/up; while true; do sleep 1; done & wait"]
+    startupProbe:
+      exec:
+        command: ["cat", "/tmp/up"]
+      periodSeconds: 1
+      failureThreshold: 30
+  - name: setup
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 2"]
+  containers:
+  - name: main
+    image: busybox:1.36
+    command: ["sh", "-c", "sleep 5"]
+"#,
+    );
+    run_until(&mut sim, SimDuration::from_secs(10), |s| {
+        init_status(s, "job", 0)
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    let sidecar_start = SimTime::from_k8s(
+        &init_status(&sim, "job", 0)
+            .state
+            .and_then(|st| st.running)
+            .and_then(|r| r.started_at)
+            .expect("started"),
+    );
+    // The next init container waits for the sidecar's startup probe.
+    let setup_start = run_until(&mut sim, SimDuration::from_secs(20), |s| {
+        init_status(s, "job", 1)
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    let t = secs_between(sidecar_start, setup_start);
+    assert!(
+        (3.0..=4.2).contains(&t),
+        "setup started {t}s after the sidecar"
+    );
+    assert_eq!(condition(&sim, "job", "Initialized"), "False");
+    run_until(&mut sim, SimDuration::from_secs(20), |s| {
+        status(s, "job")
+            .state
+            .is_some_and(|st| st.running.is_some())
+    });
+    assert_eq!(condition(&sim, "job", "Initialized"), "True");
+    // The sidecar keeps running beside the app, then is stopped after it.
+    assert!(init_status(&sim, "job", 0)
+        .state
+        .is_some_and(|st| st.running.is_some()));
+    run_until(&mut sim, SimDuration::from_secs(30), |s| {
+        phase(s, "job") == "Succeeded"
+    });
+    assert!(events(&sim, "job").contains(&(
+        "Killing".into(),
+        "Stopping container logshipper".into(),
+        1
+    )));
+    let sidecar = init_status(&sim, "job", 0)
+        .state
+        .and_then(|st| st.terminated)
+        .expect("sidecar stopped");
+    assert_eq!(sidecar.exit_code, 0);
+}
+
+#[test]
+fn a_sidecar_that_exits_is_restarted_with_back_off() {
+    let mut sim = sim();
+    apply(
+        &mut sim,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  initContainers:
+  - name: proxy
+    image: busybox:1.36
+    restartPolicy: Always
+    command: ["sh", "-c", "sleep 10; exit 1"]
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sleep", "3600"]
+"#,
+    );
+    sim.advance(SimDuration::from_secs(60));
+    // Exits at 10 s: restarted at once; at 21 s: after a 10 s back-off; the
+    // third exit waits 20 s. The app is not disturbed.
+    let proxy = init_status(&sim, "web", 0);
+    assert_eq!(proxy.restart_count, 2, "{proxy:?}");
+    assert_eq!(status(&sim, "web").restart_count, 0);
+    assert!(status(&sim, "web")
+        .state
+        .is_some_and(|st| st.running.is_some()));
+    assert_eq!(phase(&sim, "web"), "Running");
+}

@@ -102,6 +102,8 @@ enum KillReason {
     Startup,
     /// The container's image was changed in the pod spec.
     Changed,
+    /// A sidecar stopped because the app containers are done.
+    PodDone,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,12 +155,15 @@ struct ContainerRun {
     probes: Vec<Worker>,
     ready: bool,
     started: bool,
+    /// A restartable init container (`restartPolicy: Always`): a sidecar.
+    sidecar: bool,
 }
 
 impl ContainerRun {
     fn new(spec: &Container, init: bool, probes_from: SimTime) -> ContainerRun {
         let mut probes = Vec::new();
-        if !init {
+        let sidecar = init && spec.restart_policy.as_deref() == Some("Always");
+        if !init || sidecar {
             for (kind, probe) in [
                 (ProbeType::Startup, &spec.startup_probe),
                 (ProbeType::Liveness, &spec.liveness_probe),
@@ -187,6 +192,7 @@ impl ContainerRun {
             probes,
             ready: false,
             started: false,
+            sidecar,
         }
     }
 
@@ -206,7 +212,7 @@ impl ContainerRun {
             (None, Some(_)) => false,
         };
         let started = instance.is_some() && passes(ProbeType::Startup);
-        let ready = if self.init {
+        let ready = if self.init && !self.sidecar {
             matches!(&self.run, Run::Done(t) | Run::Exited { term: t, .. } if t.code == 0)
         } else {
             started && passes(ProbeType::Readiness)
@@ -214,6 +220,13 @@ impl ContainerRun {
         self.started = started;
         self.ready = ready;
     }
+}
+
+/// Which container of a pod: an init container (or sidecar), or an app container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct At {
+    init: bool,
+    i: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +242,47 @@ struct PodWorker {
     /// When every container will have stopped, during termination.
     stopped_by: Option<SimTime>,
     terminal: bool,
+}
+
+impl PodWorker {
+    fn c(&self, at: At) -> &ContainerRun {
+        if at.init {
+            &self.init[at.i]
+        } else {
+            &self.containers[at.i]
+        }
+    }
+
+    fn c_mut(&mut self, at: At) -> &mut ContainerRun {
+        if at.init {
+            &mut self.init[at.i]
+        } else {
+            &mut self.containers[at.i]
+        }
+    }
+
+    /// Containers with probes and kills: app containers and sidecars.
+    fn probed(&self) -> Vec<At> {
+        let sidecars = self
+            .init
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.sidecar)
+            .map(|(i, _)| At { init: true, i });
+        sidecars
+            .chain((0..self.containers.len()).map(|i| At { init: false, i }))
+            .collect()
+    }
+
+    /// Whether every app container has finished for good (the pod is done
+    /// but for its sidecars).
+    fn regular_done(&self) -> bool {
+        !self.containers.is_empty()
+            && self
+                .containers
+                .iter()
+                .all(|c| matches!(c.run, Run::Done(_)))
+    }
 }
 
 pub struct Kubelet {
@@ -659,15 +713,15 @@ fn run_probes_and_exits(w: &mut PodWorker, s: &mut PodSync) {
     loop {
         // The earliest probe tick due, of a running container.
         let tick = w
-            .containers
-            .iter()
-            .enumerate()
+            .probed()
+            .into_iter()
+            .map(|at| (at, w.c(at)))
             .filter(|(_, c)| matches!(c.run, Run::Running { .. }))
-            .flat_map(|(i, c)| {
+            .flat_map(|(at, c)| {
                 c.probes
                     .iter()
                     .enumerate()
-                    .map(move |(j, p)| (p.next_tick, i, j))
+                    .map(move |(j, p)| (p.next_tick, at, j))
             })
             .filter(|(t, _, _)| *t <= now)
             .min();
@@ -683,7 +737,7 @@ fn run_probes_and_exits(w: &mut PodWorker, s: &mut PodSync) {
         let Some((t, i, j)) = tick else {
             break;
         };
-        let c = &mut w.containers[i];
+        let c = w.c_mut(i);
         c.refresh_flags();
         let (instance, running_since) = match c.run {
             Run::Running {
@@ -701,13 +755,13 @@ fn run_probes_and_exits(w: &mut PodWorker, s: &mut PodSync) {
 }
 
 /// Runs one probe of container `i` and records its outcome.
-fn probe(w: &mut PodWorker, s: &mut PodSync, i: usize, j: usize, at: SimTime) {
-    let Some(spec) = s.spec_of(&w.containers[i]) else {
+fn probe(w: &mut PodWorker, s: &mut PodSync, i: At, j: usize, at: SimTime) {
+    let Some(spec) = s.spec_of(w.c(i)) else {
         return;
     };
-    let name = w.containers[i].name.clone();
-    let kind = w.containers[i].probes[j].kind;
-    let probe_spec = w.containers[i].probes[j].spec.clone();
+    let name = w.c(i).name.clone();
+    let kind = w.c(i).probes[j].kind;
+    let probe_spec = w.c(i).probes[j].spec.clone();
     let Some(rt) = w.runtime.as_mut() else {
         return;
     };
@@ -769,7 +823,7 @@ fn probe(w: &mut PodWorker, s: &mut PodSync, i: usize, j: usize, at: SimTime) {
             &format!("{} probe failed: {output}", kind.title()),
         );
     }
-    let c = &mut w.containers[i];
+    let c = w.c_mut(i);
     let worker = &mut c.probes[j];
     let set = worker.record(outcome);
     let threshold = worker.spec.failure_threshold;
@@ -853,8 +907,8 @@ fn record_exit(w: &mut PodWorker, s: &mut PodSync, name: &str, code: i32, at: Si
 fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
     let now = s.now();
     let restart_policy = s.restart_policy().to_string();
-    for i in 0..w.containers.len() {
-        let c = &w.containers[i];
+    for i in w.probed() {
+        let c = w.c(i);
         let Run::Running {
             killing: None,
             started,
@@ -873,7 +927,7 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
                 &format!("Container {name} definition changed, will be restarted"),
             );
             let grace = s.grace_seconds(None);
-            w.containers[i].run = Run::Running {
+            w.c_mut(i).run = Run::Running {
                 started,
                 instance,
                 killing: Some(KillReason::Changed),
@@ -898,7 +952,7 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
         };
         // computePodActions: "Container %s failed liveness probe" (", will be restarted").
         let mut message = format!("Container {name} failed {} probe", kind.lower());
-        if restart_policy != "Never" {
+        if restart_policy != "Never" || i.init {
             message.push_str(", will be restarted");
         }
         s.event(EventType::Normal, "Killing", &message);
@@ -908,7 +962,7 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
         } else {
             KillReason::Startup
         };
-        w.containers[i].run = Run::Running {
+        w.c_mut(i).run = Run::Running {
             started,
             instance,
             killing: Some(reason),
@@ -928,9 +982,37 @@ fn start_kills(w: &mut PodWorker, s: &mut PodSync) {
 fn decide(w: &mut PodWorker, s: &mut PodSync) {
     let now = s.now();
     let policy = s.restart_policy().to_string();
+    // The app containers are done for good: sidecars are not restarted.
+    let finishing = policy != "Always" && w.regular_done();
+    let any_regular_started = w.containers.iter().any(|c| c.instances > 0);
     // Init containers, in order.
     let mut initialized = true;
     for i in 0..w.init.len() {
+        if w.init[i].sidecar {
+            // A sidecar starts in its turn and the next init container waits
+            // until it has started; it is restarted whenever it exits.
+            match &w.init[i].run {
+                Run::Running { .. } | Run::Done(_) => {}
+                Run::Exited { decide_at, .. } if *decide_at > now => {}
+                Run::Exited { term, killed, .. } => {
+                    let (term, killed) = (term.clone(), *killed);
+                    if finishing || killed == Some(KillReason::PodDone) {
+                        w.init[i].run = Run::Done(term);
+                    } else {
+                        schedule_restart(&mut w.init[i], term, killed);
+                        advance_start(w, s, true, i);
+                    }
+                }
+                _ if finishing => {}
+                _ => advance_start(w, s, true, i),
+            }
+            w.init[i].refresh_flags();
+            if !any_regular_started && !w.init[i].started {
+                initialized = false;
+                break;
+            }
+            continue;
+        }
         match &w.init[i].run {
             Run::Done(t) if t.code == 0 => continue,
             Run::Done(_) => {
@@ -997,6 +1079,41 @@ fn decide(w: &mut PodWorker, s: &mut PodSync) {
                 }
             }
             _ => advance_start(w, s, false, i),
+        }
+    }
+    // The app containers are done: the sidecars are stopped.
+    if policy != "Always" && w.regular_done() {
+        for i in 0..w.init.len() {
+            let c = &w.init[i];
+            let Run::Running {
+                started,
+                instance,
+                killing: None,
+            } = c.run
+            else {
+                continue;
+            };
+            if !c.sidecar {
+                continue;
+            }
+            let name = c.name.clone();
+            s.event(
+                EventType::Normal,
+                "Killing",
+                &format!("Stopping container {name}"),
+            );
+            w.init[i].run = Run::Running {
+                started,
+                instance,
+                killing: Some(KillReason::PodDone),
+            };
+            let grace = s.grace_seconds(None);
+            if let Some(rt) = w.runtime.as_mut() {
+                rt.stop(&name, now, SimDuration::from_secs(grace as u64));
+            }
+            s.log.actions.push(format!(
+                "stopping sidecar {name}: the app containers are done"
+            ));
         }
     }
 }
@@ -1277,11 +1394,11 @@ fn start_container(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize, spe
                 format!("created and started container {name}")
             });
             let readiness = c.probes.iter().position(|p| p.kind == ProbeType::Readiness);
-            if let (false, Some(j)) = (init, readiness) {
+            if let Some(j) = readiness {
                 c.refresh_flags();
                 let started = c.started;
                 if c.probes[j].ready_to_probe(Some(instance), Some(now), started, now) {
-                    probe(w, s, i, j, now);
+                    probe(w, s, At { init, i }, j, now);
                 }
             }
         }

@@ -148,7 +148,25 @@ pub(super) fn phase(w: &PodWorker, restart_policy: &str) -> &'static str {
     }
     let mut pending_initialization = 0;
     let mut failed_initialization = 0;
+    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
     for c in &w.init {
+        if c.sidecar {
+            // Restartable init containers count as running containers.
+            match seen(c) {
+                Seen::Running => {
+                    if !c.started {
+                        pending_initialization += 1;
+                    }
+                    running += 1;
+                }
+                Seen::Terminated(_) | Seen::Waiting(Some(_)) => {}
+                Seen::Waiting(None) => {
+                    pending_initialization += 1;
+                    waiting += 1;
+                }
+            }
+            continue;
+        }
         match seen(c) {
             Seen::Running => pending_initialization += 1,
             Seen::Terminated(code) => {
@@ -164,7 +182,6 @@ pub(super) fn phase(w: &PodWorker, restart_policy: &str) -> &'static str {
             Seen::Waiting(None) => pending_initialization += 1,
         }
     }
-    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
     for c in &w.containers {
         match seen(c) {
             Seen::Running => running += 1,
@@ -207,6 +224,7 @@ fn terminal_phase(w: &PodWorker) -> &'static str {
     let failed = w
         .init
         .iter()
+        .filter(|c| !c.sidecar)
         .chain(w.containers.iter())
         .any(|c| matches!(&c.run, Run::Done(t) | Run::Exited { term: t, .. } if t.code != 0));
     if failed {
@@ -338,10 +356,11 @@ pub(super) fn generate(kubelet: &Kubelet, w: &PodWorker, pod: &Pod, now: SimTime
     );
 
     // GeneratePodInitializedCondition.
+    // isInitContainerInitialized: a sidecar once started, others once done.
     let incomplete: Vec<String> = w
         .init
         .iter()
-        .filter(|c| !c.ready)
+        .filter(|c| if c.sidecar { !c.started } else { !c.ready })
         .map(|c| c.name.clone())
         .collect();
     let any_regular_started = w.containers.iter().any(|c| c.instances > 0);
@@ -383,13 +402,15 @@ pub(super) fn generate(kubelet: &Kubelet, w: &PodWorker, pod: &Pod, now: SimTime
             None,
         )
     } else {
-        let mut unready: Vec<String> = w
-            .containers
+        // Sidecars, then the app containers, in spec order.
+        let unready: Vec<String> = w
+            .init
             .iter()
+            .filter(|c| c.sidecar)
+            .chain(w.containers.iter())
             .filter(|c| !c.ready)
             .map(|c| c.name.clone())
             .collect();
-        unready.sort();
         if unready.is_empty() {
             ("True", None, None)
         } else {
