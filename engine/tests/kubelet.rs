@@ -496,9 +496,9 @@ fn pathological_commands_neither_panic_nor_hang() {
         .collect();
     apply(&mut sim, &yaml);
     sim.advance(SimDuration::from_secs(2 * 3600));
-    for i in 0..scripts.len() {
+    for (i, script) in scripts.iter().enumerate() {
         let p = phase(&sim, &format!("p{i}"));
-        assert_eq!(p, "Running", "p{i}: {}", scripts[i]);
+        assert_eq!(p, "Running", "p{i}: {script}");
     }
     for i in 0..scripts.len() {
         sim.delete(&ObjectRef::new(

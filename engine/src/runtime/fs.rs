@@ -380,7 +380,7 @@ impl Filesystems {
         let tree = self.tree_mut(&id);
         if kind == Kind::Dir {
             let has_children = !tree.children(&inner).is_empty();
-            if !recursive && !(dir_ok && !has_children) {
+            if !recursive && (!dir_ok || has_children) {
                 return Err(if dir_ok {
                     FsError::NotEmpty
                 } else {

@@ -134,9 +134,8 @@ impl Server {
             return HttpAnswer::Status(match file_kind(&full) {
                 Some(Kind::File) => 200,
                 Some(Kind::Dir) => {
-                    if file_kind(&normalize(&full, "index.html")) == Some(Kind::File) {
-                        200
-                    } else if self.kind.lists_directories() {
+                    let index = file_kind(&normalize(&full, "index.html")) == Some(Kind::File);
+                    if index || self.kind.lists_directories() {
                         200
                     } else {
                         self.kind.unlisted_directory_status()

@@ -765,15 +765,11 @@ impl Machine {
                             self.positional = positional;
                             break;
                         }
-                        flags if flags.starts_with('-') => {
-                            if flags.contains('e') {
-                                self.errexit = true;
-                            }
+                        flags if flags.starts_with('-') && flags.contains('e') => {
+                            self.errexit = true;
                         }
-                        flags if flags.starts_with('+') => {
-                            if flags.contains('e') {
-                                self.errexit = false;
-                            }
+                        flags if flags.starts_with('+') && flags.contains('e') => {
+                            self.errexit = false;
                         }
                         _ => {}
                     }

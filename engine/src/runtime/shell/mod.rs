@@ -438,11 +438,7 @@ impl Machine {
             }
             return None;
         }
-        let exec_chain = match self.frames.as_slice() {
-            [] => true,
-            [Frame::Child(_)] => true,
-            _ => false,
-        };
+        let exec_chain = matches!(self.frames.as_slice(), [] | [Frame::Child(_)]);
         if !exec_chain {
             return None;
         }
