@@ -237,8 +237,13 @@ pub fn pod_status(pod: &Pod) -> String {
         .and_then(|s| s.init_containers.as_ref())
         .map_or(0, Vec::len);
     let mut initializing = false;
+    let restartable = restartable_init_names(pod);
     for (i, c) in status.init_container_statuses.iter().flatten().enumerate() {
         let state = c.state.clone().unwrap_or_default();
+        // A sidecar (an init container that restarts Always) that has started lets initialization go on.
+        if restartable.contains(&c.name) && c.started == Some(true) {
+            continue;
+        }
         match (&state.terminated, &state.waiting) {
             (Some(t), _) if t.exit_code == 0 => continue,
             (Some(t), _) => {
@@ -311,26 +316,48 @@ pub fn pod_status(pod: &Pod) -> String {
 
 /// `1/1`: ready containers over all containers.
 pub fn pod_ready(pod: &Pod) -> (usize, usize) {
-    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
-    let ready = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .map_or(0, |cs| {
-            cs.iter()
-                .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
-                .count()
-        });
-    (ready, total)
+    let restartable = restartable_init_names(pod);
+    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len()) + restartable.len();
+    let status = pod.status.clone().unwrap_or_default();
+    let containers = status
+        .container_statuses
+        .iter()
+        .flatten()
+        .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
+        .count();
+    let sidecars = status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .filter(|c| restartable.contains(&c.name) && c.started == Some(true) && c.ready)
+        .count();
+    (containers + sidecars, total)
+}
+
+/// Init containers with `restartPolicy: Always` (sidecars), by name.
+fn restartable_init_names(pod: &Pod) -> Vec<String> {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// `3 (12s ago)`.
 pub fn pod_restarts(pod: &Pod, now: SimTime) -> String {
-    let statuses = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.clone())
-        .unwrap_or_default();
+    let status = pod.status.clone().unwrap_or_default();
+    let restartable = restartable_init_names(pod);
+    let initialized = status.conditions.iter().flatten().any(|c| c.type_ == "Initialized" && c.status == "True");
+    // While initializing every init container's restarts count; after, only the sidecars' do.
+    let statuses: Vec<_> = status
+        .init_container_statuses
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !initialized || restartable.contains(&c.name))
+        .chain(status.container_statuses.clone().unwrap_or_default())
+        .collect();
     let restarts: i32 = statuses.iter().map(|c| c.restart_count).sum();
     let last = statuses
         .iter()
