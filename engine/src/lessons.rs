@@ -78,7 +78,11 @@ fn default_seed() -> u64 {
 
 impl Default for ClusterSetup {
     fn default() -> Self {
-        ClusterSetup { workers: default_workers(), seed: default_seed(), setup: Vec::new() }
+        ClusterSetup {
+            workers: default_workers(),
+            seed: default_seed(),
+            setup: Vec::new(),
+        }
     }
 }
 
@@ -262,7 +266,12 @@ pub struct CommandRecord {
 }
 
 fn status_of(output: &CommandOutput) -> Option<u16> {
-    let reason = output.stderr.split("Error from server (").nth(1)?.split(')').next()?;
+    let reason = output
+        .stderr
+        .split("Error from server (")
+        .nth(1)?
+        .split(')')
+        .next()?;
     Some(match reason {
         "BadRequest" => 400,
         "Unauthorized" => 401,
@@ -282,7 +291,10 @@ pub struct Session {
 
 impl Session {
     pub fn new(sim: Simulation) -> Self {
-        Session { sim, history: Vec::new() }
+        Session {
+            sim,
+            history: Vec::new(),
+        }
     }
 
     pub fn run(&mut self, line: &str, files: &dyn FileSource) -> CommandOutput {
@@ -290,7 +302,11 @@ impl Session {
         if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
             let invalid = output.stderr.contains(" is invalid");
             let status = status_of(&output).or(invalid.then_some(422));
-            self.history.push(CommandRecord { line: line.trim().to_string(), succeeded: output.success, status });
+            self.history.push(CommandRecord {
+                line: line.trim().to_string(),
+                succeeded: output.success,
+                status,
+            });
         }
         output
     }
@@ -305,7 +321,10 @@ pub struct CheckResult {
 }
 
 fn result(passed: bool, observed: impl Into<String>) -> CheckResult {
-    CheckResult { passed, observed: observed.into() }
+    CheckResult {
+        passed,
+        observed: observed.into(),
+    }
 }
 
 impl Check {
@@ -325,36 +344,73 @@ impl Check {
                     .api()
                     .list_typed::<ReplicaSet>(Some(ns))
                     .iter()
-                    .filter(|rs| rs.metadata.controller_owner().map(|o| Some(&o.uid)) == Some(uid.as_ref()))
+                    .filter(|rs| {
+                        rs.metadata.controller_owner().map(|o| Some(&o.uid)) == Some(uid.as_ref())
+                    })
                     .count();
                 let ok = c.count.is_none_or(|want| n == want) && c.min.is_none_or(|min| n >= min);
-                result(ok, format!("{n} ReplicaSet(s) owned by deployment {}", c.deployment))
+                result(
+                    ok,
+                    format!("{n} ReplicaSet(s) owned by deployment {}", c.deployment),
+                )
             }
             Check::Event(c) => {
                 let events = sim.api().list_typed::<Event>(c.namespace.as_deref());
                 let found = events.iter().any(|e| {
                     e.reason.as_deref() == Some(c.reason.as_str())
                         && c.object.as_deref().is_none_or(|o| object_matches(o, e))
-                        && c.message_contains.as_deref().is_none_or(|m| e.message.as_deref().unwrap_or("").contains(m))
+                        && c.message_contains
+                            .as_deref()
+                            .is_none_or(|m| e.message.as_deref().unwrap_or("").contains(m))
                 });
-                result(found, if found { format!("a {} event exists", c.reason) } else { format!("no matching {} event yet", c.reason) })
+                result(
+                    found,
+                    if found {
+                        format!("a {} event exists", c.reason)
+                    } else {
+                        format!("no matching {} event yet", c.reason)
+                    },
+                )
             }
             Check::Object(c) => {
                 let Some(kind) = Kind::from_resource_arg(&c.kind) else {
                     return result(false, format!("unknown kind {}", c.kind));
                 };
-                let ns = kind.info().namespaced.then(|| c.namespace.as_deref().unwrap_or("default"));
+                let ns = kind
+                    .info()
+                    .namespaced
+                    .then(|| c.namespace.as_deref().unwrap_or("default"));
                 let exists = sim.api().get(&ObjectRef::new(kind, ns, &c.name)).is_some();
-                result(exists == c.exists, format!("{} {} {}", kind.info().singular, c.name, if exists { "exists" } else { "does not exist" }))
+                result(
+                    exists == c.exists,
+                    format!(
+                        "{} {} {}",
+                        kind.info().singular,
+                        c.name,
+                        if exists { "exists" } else { "does not exist" }
+                    ),
+                )
             }
             Check::Node(c) => {
                 let Some(node) = sim.api().get_typed::<Node>(None, &c.name) else {
-                    return result(c.exists == Some(false), format!("node {} does not exist", c.name));
+                    return result(
+                        c.exists == Some(false),
+                        format!("node {} does not exist", c.name),
+                    );
                 };
                 let status = printers::node_status(node);
                 let ready = status.starts_with("Ready");
-                let cordoned = node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false);
-                let tainted = |key: &str| node.spec.iter().flat_map(|s| s.taints.iter().flatten()).any(|t| t.key == key);
+                let cordoned = node
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.unschedulable)
+                    .unwrap_or(false);
+                let tainted = |key: &str| {
+                    node.spec
+                        .iter()
+                        .flat_map(|s| s.taints.iter().flatten())
+                        .any(|t| t.key == key)
+                };
                 let ok = c.exists != Some(false)
                     && c.ready.is_none_or(|r| r == ready)
                     && c.unschedulable.is_none_or(|u| u == cordoned)
@@ -363,13 +419,22 @@ impl Check {
             }
             Check::Command(c) => {
                 let recent = &session.history[since.min(session.history.len())..];
-                let candidates: Vec<&CommandRecord> = if c.last { recent.last().into_iter().collect() } else { recent.iter().collect() };
+                let candidates: Vec<&CommandRecord> = if c.last {
+                    recent.last().into_iter().collect()
+                } else {
+                    recent.iter().collect()
+                };
                 let matched = candidates.iter().any(|r| {
-                    c.starts_with.as_deref().is_none_or(|p| words(&r.line).starts_with(&words(p)))
+                    c.starts_with
+                        .as_deref()
+                        .is_none_or(|p| words(&r.line).starts_with(&words(p)))
                         && c.succeeded.is_none_or(|s| s == r.succeeded)
                         && c.status.is_none_or(|s| r.status == Some(s))
                 });
-                let last = recent.last().map(|r| r.line.clone()).unwrap_or_else(|| "(no command yet)".into());
+                let last = recent
+                    .last()
+                    .map(|r| r.line.clone())
+                    .unwrap_or_else(|| "(no command yet)".into());
                 result(matched, format!("last command: {last}"))
             }
         }
@@ -381,10 +446,18 @@ fn words(line: &str) -> Vec<String> {
 }
 
 fn object_matches(pattern: &str, e: &Event) -> bool {
-    let Some((kind, name)) = pattern.split_once('/') else { return false };
-    let event_kind = e.involved_object.kind.clone().unwrap_or_default().to_lowercase();
+    let Some((kind, name)) = pattern.split_once('/') else {
+        return false;
+    };
+    let event_kind = e
+        .involved_object
+        .kind
+        .clone()
+        .unwrap_or_default()
+        .to_lowercase();
     let event_name = e.involved_object.name.clone().unwrap_or_default();
-    let kind_matches = Kind::from_resource_arg(kind).is_some_and(|k| k.info().kind.to_lowercase() == event_kind);
+    let kind_matches =
+        Kind::from_resource_arg(kind).is_some_and(|k| k.info().kind.to_lowercase() == event_kind);
     let name_matches = match name.strip_suffix('*') {
         Some(prefix) => event_name.starts_with(prefix),
         None => event_name == name,
@@ -407,22 +480,53 @@ fn pods(sim: &Simulation, c: &PodsCheck) -> CheckResult {
         .collect();
     let passing: Vec<&&Pod> = matching
         .iter()
-        .filter(|p| c.status.as_deref().is_none_or(|s| printers::pod_status(p) == s))
+        .filter(|p| {
+            c.status
+                .as_deref()
+                .is_none_or(|s| printers::pod_status(p) == s)
+        })
         .filter(|p| c.ready.is_none_or(|r| podutil::is_ready(p) == r))
-        .filter(|p| c.node.as_deref().is_none_or(|n| podutil::node_name(p) == Some(n)))
-        .filter(|p| c.scheduled.is_none_or(|s| podutil::node_name(p).is_some() == s))
-        .filter(|p| c.image.as_deref().is_none_or(|i| p.spec.iter().flat_map(|s| &s.containers).all(|ct| ct.image.as_deref() == Some(i))))
-        .filter(|p| c.min_restarts.is_none_or(|m| podutil::restart_count(p) >= m))
+        .filter(|p| {
+            c.node
+                .as_deref()
+                .is_none_or(|n| podutil::node_name(p) == Some(n))
+        })
+        .filter(|p| {
+            c.scheduled
+                .is_none_or(|s| podutil::node_name(p).is_some() == s)
+        })
+        .filter(|p| {
+            c.image.as_deref().is_none_or(|i| {
+                p.spec
+                    .iter()
+                    .flat_map(|s| &s.containers)
+                    .all(|ct| ct.image.as_deref() == Some(i))
+            })
+        })
+        .filter(|p| {
+            c.min_restarts
+                .is_none_or(|m| podutil::restart_count(p) >= m)
+        })
         .collect();
     let n = passing.len();
-    let mut nodes: Vec<&str> = passing.iter().filter_map(|p| podutil::node_name(p)).collect();
+    let mut nodes: Vec<&str> = passing
+        .iter()
+        .filter_map(|p| podutil::node_name(p))
+        .collect();
     nodes.sort();
     nodes.dedup();
     let ok = c.count.is_none_or(|want| n == want)
         && c.min.is_none_or(|min| n >= min)
         && c.distinct_nodes.is_none_or(|d| nodes.len() >= d)
         && (c.count.is_some() || c.min.is_some() || n > 0);
-    result(ok, format!("{n} of {} matching pod(s) pass, on {} node(s)", matching.len(), nodes.len()))
+    result(
+        ok,
+        format!(
+            "{n} of {} matching pod(s) pass, on {} node(s)",
+            matching.len(),
+            nodes.len()
+        ),
+    )
 }
 
 fn deployment(sim: &Simulation, c: &DeploymentCheck) -> CheckResult {
@@ -439,12 +543,22 @@ fn deployment(sim: &Simulation, c: &DeploymentCheck) -> CheckResult {
         .and_then(|a| a.get(crate::controllers::deployment::REVISION_ANNOTATION))
         .and_then(|r| r.parse().ok())
         .unwrap_or(0);
-    let images: Vec<String> = spec.template.spec.iter().flat_map(|s| &s.containers).filter_map(|ct| ct.image.clone()).collect();
+    let images: Vec<String> = spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|s| &s.containers)
+        .filter_map(|ct| ct.image.clone())
+        .collect();
     let ok = c.revision.is_none_or(|r| r == revision)
-        && c.image.as_deref().is_none_or(|i| images.iter().all(|x| x == i))
+        && c.image
+            .as_deref()
+            .is_none_or(|i| images.iter().all(|x| x == i))
         && c.replicas.is_none_or(|r| spec.replicas.unwrap_or(1) == r)
-        && c.ready_replicas.is_none_or(|r| status.ready_replicas.unwrap_or(0) == r)
-        && c.updated_replicas.is_none_or(|r| status.updated_replicas.unwrap_or(0) == r)
+        && c.ready_replicas
+            .is_none_or(|r| status.ready_replicas.unwrap_or(0) == r)
+        && c.updated_replicas
+            .is_none_or(|r| status.updated_replicas.unwrap_or(0) == r)
         && c.paused.is_none_or(|p| spec.paused.unwrap_or(false) == p);
     result(
         ok,
@@ -467,7 +581,10 @@ pub fn parse_lesson(yaml: &str, files: BTreeMap<String, String>) -> Result<Lesso
     }
     for step in &lesson.steps {
         if step.checks.is_empty() {
-            return Err(format!("lesson {} step {} has no checks", lesson.id, step.id));
+            return Err(format!(
+                "lesson {} step {} has no checks",
+                lesson.id, step.id
+            ));
         }
     }
     Ok(lesson)
@@ -486,16 +603,28 @@ pub struct LessonRun {
 impl LessonRun {
     /// A fresh cluster as the lesson describes it, with its setup done.
     pub fn start(lesson: Lesson) -> Result<Self, String> {
-        let sim = Simulation::new(SimConfig { seed: lesson.cluster.seed, worker_nodes: lesson.cluster.workers });
+        let sim = Simulation::new(SimConfig {
+            seed: lesson.cluster.seed,
+            worker_nodes: lesson.cluster.workers,
+        });
         let mut files = MemoryFiles::new();
         for (name, text) in &lesson.files {
             files.insert(name, text);
         }
-        let mut run = LessonRun { session: Session::new(sim), files, step: 0, step_started: 0, lesson };
+        let mut run = LessonRun {
+            session: Session::new(sim),
+            files,
+            step: 0,
+            step_started: 0,
+            lesson,
+        };
         for line in run.lesson.cluster.setup.clone() {
             let out = run.session.sim.run_command(&line, &run.files);
             if !out.success {
-                return Err(format!("setup command {line:?} failed: {}", out.stderr.trim()));
+                return Err(format!(
+                    "setup command {line:?} failed: {}",
+                    out.stderr.trim()
+                ));
             }
         }
         Ok(run)
@@ -518,7 +647,12 @@ impl LessonRun {
     /// Every check of the current step, evaluated now.
     pub fn check(&self) -> Vec<CheckResult> {
         self.current()
-            .map(|s| s.checks.iter().map(|c| c.check.evaluate(&self.session, self.step_started)).collect())
+            .map(|s| {
+                s.checks
+                    .iter()
+                    .map(|c| c.check.evaluate(&self.session, self.step_started))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -564,7 +698,8 @@ steps:
 
     #[test]
     fn checks_fail_untouched_and_pass_after_the_solution() {
-        let lesson = parse_lesson(LESSON, [("web.yaml".to_string(), WEB.to_string())].into()).unwrap();
+        let lesson =
+            parse_lesson(LESSON, [("web.yaml".to_string(), WEB.to_string())].into()).unwrap();
         let mut run = LessonRun::start(lesson).unwrap();
         assert!(run.check().iter().all(|r| !r.passed));
         for line in run.current().unwrap().solution.clone() {
@@ -580,7 +715,11 @@ steps:
     fn denied_commands_record_403() {
         let mut session = Session::new(Simulation::new(SimConfig::default()));
         session.run("kubectl get pods --as dev", &MemoryFiles::new());
-        let check = Check::Command(CommandCheck { last: true, status: Some(403), ..CommandCheck::default() });
+        let check = Check::Command(CommandCheck {
+            last: true,
+            status: Some(403),
+            ..CommandCheck::default()
+        });
         assert!(check.evaluate(&session, 0).passed);
     }
 

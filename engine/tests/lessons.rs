@@ -21,16 +21,25 @@ fn load_all() -> Vec<(PathBuf, Lesson)> {
     dirs.sort();
     dirs.into_iter()
         .map(|dir| {
-            let yaml = std::fs::read_to_string(dir.join("lesson.yaml")).expect("lesson.yaml readable");
+            let yaml =
+                std::fs::read_to_string(dir.join("lesson.yaml")).expect("lesson.yaml readable");
             let mut files = BTreeMap::new();
             for entry in std::fs::read_dir(&dir).expect("lesson folder") {
                 let path = entry.expect("entry").path();
-                let name = path.file_name().expect("name").to_string_lossy().to_string();
+                let name = path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .to_string();
                 if name != "lesson.yaml" && (name.ends_with(".yaml") || name.ends_with(".yml")) {
-                    files.insert(name, std::fs::read_to_string(&path).expect("manifest readable"));
+                    files.insert(
+                        name,
+                        std::fs::read_to_string(&path).expect("manifest readable"),
+                    );
                 }
             }
-            let lesson = parse_lesson(&yaml, files).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let lesson =
+                parse_lesson(&yaml, files).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             (dir, lesson)
         })
         .collect()
@@ -39,7 +48,8 @@ fn load_all() -> Vec<(PathBuf, Lesson)> {
 #[test]
 fn every_solution_passes_its_checks() {
     for (dir, lesson) in load_all() {
-        let mut run = LessonRun::start(lesson.clone()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut run =
+            LessonRun::start(lesson.clone()).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for step in &lesson.steps {
             for line in &step.solution {
                 run.run(line);
@@ -51,8 +61,18 @@ fn every_solution_passes_its_checks() {
                 .filter(|(r, _)| !r.passed)
                 .map(|(r, c)| format!("{} ({})", c.label.en, r.observed))
                 .collect();
-            assert!(failed.is_empty(), "{} step {}: solution leaves checks failing: {failed:?}", lesson.id, step.id);
-            assert!(run.advance_if_done(), "{} step {} did not advance", lesson.id, step.id);
+            assert!(
+                failed.is_empty(),
+                "{} step {}: solution leaves checks failing: {failed:?}",
+                lesson.id,
+                step.id
+            );
+            assert!(
+                run.advance_if_done(),
+                "{} step {} did not advance",
+                lesson.id,
+                step.id
+            );
         }
         assert!(run.finished(), "{} did not finish", lesson.id);
     }
@@ -68,7 +88,11 @@ fn an_untouched_cluster_fails_every_check() {
             run.step = i;
             let results = run.check();
             for (result, check) in results.iter().zip(&step.checks) {
-                assert!(!result.passed, "{} step {}: check {:?} passes on an untouched cluster ({})", lesson.id, step.id, check.label.en, result.observed);
+                assert!(
+                    !result.passed,
+                    "{} step {}: check {:?} passes on an untouched cluster ({})",
+                    lesson.id, step.id, check.label.en, result.observed
+                );
             }
         }
     }
@@ -78,9 +102,17 @@ fn an_untouched_cluster_fails_every_check() {
 fn every_manifest_applies_cleanly() {
     for (dir, lesson) in load_all() {
         for (name, text) in &lesson.files {
-            let mut sim = Simulation::new(SimConfig { seed: lesson.cluster.seed, worker_nodes: lesson.cluster.workers });
+            let mut sim = Simulation::new(SimConfig {
+                seed: lesson.cluster.seed,
+                worker_nodes: lesson.cluster.workers,
+            });
             let report = sim.apply_yaml_report(name, text);
-            assert!(report.errors.is_empty(), "{}/{name}: {:?}", dir.display(), report.errors);
+            assert!(
+                report.errors.is_empty(),
+                "{}/{name}: {:?}",
+                dir.display(),
+                report.errors
+            );
         }
     }
 }
