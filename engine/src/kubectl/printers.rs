@@ -348,7 +348,11 @@ fn restartable_init_names(pod: &Pod) -> Vec<String> {
 pub fn pod_restarts(pod: &Pod, now: SimTime) -> String {
     let status = pod.status.clone().unwrap_or_default();
     let restartable = restartable_init_names(pod);
-    let initialized = status.conditions.iter().flatten().any(|c| c.type_ == "Initialized" && c.status == "True");
+    let initialized = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Initialized" && c.status == "True");
     // While initializing every init container's restarts count; after, only the sidecars' do.
     let statuses: Vec<_> = status
         .init_container_statuses
