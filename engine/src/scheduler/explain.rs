@@ -78,7 +78,8 @@ pub fn command(sim: &Simulation, args: &[String]) -> Result<String, String> {
 fn pod_state(pod: &Pod) -> String {
     if let Some(node) = crate::podutil::node_name(pod) {
         return format!(
-            "The pod is bound to {node}: this is the attempt as it would run now, with the pod taken off {node}."
+            "The pod is bound to {node}: this is the attempt as it would run now for the pod \
+             before its binding, with the pod taken off {node}."
         );
     }
     let condition = pod

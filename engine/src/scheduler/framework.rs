@@ -750,23 +750,26 @@ pub trait FilterPlugin {
 
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status;
 
-    /// Filter on a run of nodes: sets `failures[i]` for each node that fails
-    /// and has not failed an earlier plugin (those are not looked at). The
-    /// default calls Filter node by node; being compiled for each plugin, it
-    /// calls it directly, so the scheduler pays one dynamic call per run of
-    /// nodes instead of one per node.
+    /// Filter on a run of nodes. A node still `alive` that fails is marked
+    /// dead and its status pushed to `failures` with its index; dead nodes
+    /// failed an earlier plugin and are not looked at. The default calls
+    /// Filter node by node; being compiled for each plugin, it calls it
+    /// directly, so the scheduler pays one dynamic call per run of nodes
+    /// instead of one per node.
     fn filter_many(
         &self,
         state: &CycleState,
         pod: &PodInfo,
         nodes: &[&NodeInfo],
-        failures: &mut [Option<Status>],
+        alive: &mut [bool],
+        failures: &mut Vec<(usize, Status)>,
     ) {
-        for (node, failure) in nodes.iter().zip(failures.iter_mut()) {
-            if failure.is_none() {
+        for (i, (node, alive)) in nodes.iter().zip(alive.iter_mut()).enumerate() {
+            if *alive {
                 let status = self.filter(state, pod, node);
                 if !status.is_success() {
-                    *failure = Some(status);
+                    *alive = false;
+                    failures.push((i, status));
                 }
             }
         }

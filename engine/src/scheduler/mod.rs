@@ -279,23 +279,30 @@ pub fn feasible_nodes_to_find(all: usize) -> usize {
 /// read changed (allocatable, labels, taints, cordon, conditions), not only
 /// a heartbeat (the queue's nodeSchedulingPropertiesChange).
 fn node_change_may_help(old: &Node, new: &Node) -> bool {
-    let spec = |n: &Node| n.spec.as_ref().map(|s| (s.unschedulable, s.taints.clone()));
-    let status = |n: &Node| {
-        n.status.as_ref().map(|s| {
-            (
-                s.allocatable.clone(),
-                s.conditions
-                    .iter()
-                    .flatten()
-                    .map(|c| (c.type_.clone(), c.status.clone()))
-                    .collect::<Vec<_>>(),
-            )
-        })
-    };
+    fn conditions(n: &Node) -> impl Iterator<Item = (&str, &str)> {
+        n.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_deref())
+            .unwrap_or(&[])
+            .iter()
+            .map(|c| (c.type_.as_str(), c.status.as_str()))
+    }
     old.metadata.labels != new.metadata.labels
         || old.metadata.annotations != new.metadata.annotations
-        || spec(old) != spec(new)
-        || status(old) != status(new)
+        || old.spec.as_ref().map(|s| (s.unschedulable, &s.taints))
+            != new.spec.as_ref().map(|s| (s.unschedulable, &s.taints))
+        || old.status.as_ref().map(|s| &s.allocatable)
+            != new.status.as_ref().map(|s| &s.allocatable)
+        || !conditions(old).eq(conditions(new))
+}
+
+/// Whether the cache's copy of a node must be replaced: what the plugins
+/// read changed, or the images the kubelet reports. A heartbeat alone does
+/// not copy the Node.
+fn node_change_matters(old: &Node, new: &Node) -> bool {
+    node_change_may_help(old, new)
+        || old.status.as_ref().map(|s| &s.images) != new.status.as_ref().map(|s| &s.images)
+        || old.metadata.name != new.metadata.name
 }
 
 /// spec.selector of a Service or ReplicationController kept as JSON (kinds
@@ -402,11 +409,16 @@ impl Scheduler {
                 self.remove_node(node.metadata.name_str());
             }
             (Object::Node(node), _) => {
-                let may_help = match &event.previous {
-                    Some(Object::Node(old)) => node_change_may_help(old, node),
-                    _ => true,
+                let (may_help, matters) = match &event.previous {
+                    Some(Object::Node(old)) => (
+                        node_change_may_help(old, node),
+                        node_change_matters(old, node),
+                    ),
+                    _ => (true, true),
                 };
-                self.update_node(node);
+                if matters || self.nodes.get(node.metadata.name_str()).is_none() {
+                    self.update_node(node);
+                }
                 if may_help && self.queue.has_unschedulable() {
                     // A new or changed node may fit pods that did not fit before.
                     self.queue.move_all_to_active_or_backoff(now, |_| 0);
@@ -691,11 +703,12 @@ impl Scheduler {
         pre: &PreFiltered,
         pod: &PodInfo,
         nodes: &[&NodeInfo],
-        failures: &mut [Option<Status>],
+        alive: &mut [bool],
+        failures: &mut Vec<(usize, Status)>,
     ) {
         for (filter, status) in self.filters.iter().zip(&pre.statuses) {
             if !status.is_skip() {
-                filter.filter_many(&pre.state, pod, nodes, failures);
+                filter.filter_many(&pre.state, pod, nodes, alive, failures);
             }
         }
     }
@@ -712,7 +725,6 @@ impl Scheduler {
         mut lines: Option<(&mut Vec<Status>, &mut Vec<Vec<ScoreLine>>)>,
     ) -> Result<Vec<i64>, String> {
         let mut totals = vec![0i64; feasible.len()];
-        let mut raw: Vec<i64> = Vec::with_capacity(feasible.len());
         let mut scores: Vec<i64> = Vec::with_capacity(feasible.len());
         for scorer in &self.scorers {
             let status = scorer.pre_score(state, pod, feasible, nodes);
@@ -740,23 +752,26 @@ impl Scheduler {
             if skipped {
                 continue;
             }
-            raw.clear();
-            scorer.score_many(state, pod, feasible, &mut raw);
             scores.clear();
-            scores.extend_from_slice(&raw);
+            scorer.score_many(state, pod, feasible, &mut scores);
+            let raw: Option<Vec<i64>> = lines.is_some().then(|| scores.clone());
             scorer.normalize(state, feasible, &mut scores);
+            let weight = scorer.weight();
+            let mut invalid = None;
+            for (total, score) in totals.iter_mut().zip(&scores) {
+                if !(0..=MAX_NODE_SCORE).contains(score) {
+                    invalid = Some(*score);
+                }
+                *total += score * weight;
+            }
             // The framework refuses scores outside 0..=100 (RunScorePlugins).
-            if let Some(bad) = scores.iter().find(|s| !(0..=MAX_NODE_SCORE).contains(*s)) {
+            if let Some(bad) = invalid {
                 return Err(format!(
                     "applying score defaultWeights on Score plugins: plugin {:?} returns an invalid score {bad}, it should in the range of [0, {MAX_NODE_SCORE}] after normalizing",
                     scorer.name()
                 ));
             }
-            let weight = scorer.weight();
-            for (i, score) in scores.iter().enumerate() {
-                totals[i] += score * weight;
-            }
-            if let Some((_, per_node)) = lines.as_mut() {
+            if let (Some((_, per_node)), Some(raw)) = (lines.as_mut(), raw) {
                 for (i, node_lines) in per_node.iter_mut().enumerate() {
                     node_lines.push(ScoreLine {
                         plugin: scorer.name(),
@@ -810,30 +825,41 @@ impl Scheduler {
         // time; the outcome is the same as checking one node after another
         // and stopping at the `want`-th feasible one (findNodesThatPassFilters).
         let mut run: Vec<&NodeInfo> = Vec::with_capacity(MAX_RUN);
-        let mut run_failures: Vec<Option<Status>> = Vec::with_capacity(MAX_RUN);
+        let mut alive: Vec<bool> = Vec::with_capacity(MAX_RUN);
+        let mut run_failures: Vec<(usize, Status)> = Vec::new();
         let mut next = 0;
         while feasible.len() < want && next < all {
             let size = (want - feasible.len())
                 .clamp(MIN_RUN, MAX_RUN)
                 .min(all - next);
             run.clear();
-            run.extend((next..next + size).map(|i| nodes.get((start + i) % all)));
-            run_failures.clear();
-            run_failures.resize(size, None);
-            self.first_failures(&pre, &info, &run, &mut run_failures);
-            for (i, failure) in run_failures.drain(..).enumerate() {
-                if feasible.len() >= want {
-                    break;
-                }
-                evaluated += 1;
-                match failure {
-                    None => {
-                        feasible.push(run[i]);
-                        order.push((start + next + i) % all);
+            run.extend((next..next + size).map(|i| {
+                let index = start + i;
+                nodes.get(if index >= all { index - all } else { index })
+            }));
+            alive.clear();
+            alive.resize(size, true);
+            self.first_failures(&pre, &info, &run, &mut alive, &mut run_failures);
+            // As if one node after another: stop at the `want`-th feasible one.
+            let mut checked = size;
+            for (i, fits) in alive.iter().enumerate() {
+                if *fits {
+                    feasible.push(run[i]);
+                    let index = start + next + i;
+                    order.push(if index >= all { index - all } else { index });
+                    if feasible.len() == want {
+                        checked = i + 1;
+                        break;
                     }
-                    Some(status) => failures.push(status),
                 }
             }
+            evaluated += checked;
+            failures.extend(
+                run_failures
+                    .drain(..)
+                    .filter(|(i, _)| *i < checked)
+                    .map(|(_, status)| status),
+            );
             next += size;
         }
         if feasible.is_empty() {
@@ -1046,6 +1072,23 @@ impl Scheduler {
     /// bound pod is taken off its node first, so the cluster looks as it did
     /// to the attempt that placed it (but with everything since).
     pub fn explain(&self, pod: &Pod) -> Explanation {
+        // A bound pod is explained as the pending pod it was: without its node.
+        let pending: Pod;
+        let pod = if is_bound(pod) {
+            pending = Pod {
+                spec: pod
+                    .spec
+                    .clone()
+                    .map(|spec| k8s_openapi::api::core::v1::PodSpec {
+                        node_name: None,
+                        ..spec
+                    }),
+                ..pod.clone()
+            };
+            &pending
+        } else {
+            pod
+        };
         let info = PodInfo::new(pod);
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         // Nodes added since the last attempt are not sorted in yet: sort a copy.
@@ -1169,4 +1212,218 @@ impl Scheduler {
 /// The pod a kind/namespace/name refers to, if it is a pod.
 pub fn pod_ref(namespace: &str, name: &str) -> ObjectRef {
     ObjectRef::new(Kind::Pod, Some(namespace), name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubelet::{self, Kubelet};
+    use crate::scheduler::plugins::testing::{labelled_pod, pod};
+    use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, PodAntiAffinity};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+        LabelSelector, LabelSelectorRequirement, ObjectMeta,
+    };
+
+    struct Cluster {
+        api: ApiServer,
+        recorder: EventRecorder,
+        scheduler: Scheduler,
+        now: SimTime,
+    }
+
+    impl Cluster {
+        /// A control-plane node and `workers` workers, as the simulation starts.
+        fn new(workers: usize) -> Self {
+            let mut cluster = Cluster {
+                api: ApiServer::new(1),
+                recorder: EventRecorder::default(),
+                scheduler: Scheduler::default(),
+                now: SimTime(0),
+            };
+            let namespace = k8s_openapi::api::core::v1::Namespace {
+                metadata: ObjectMeta {
+                    name: Some("default".into()),
+                    ..ObjectMeta::default()
+                },
+                ..Default::default()
+            };
+            cluster
+                .api
+                .create(cluster.now, Object::Namespace(namespace))
+                .unwrap();
+            for spec in kubelet::default_node_specs(workers) {
+                kubelet::register(&mut cluster.api, &Kubelet::new(spec), cluster.now).unwrap();
+            }
+            cluster.deliver();
+            cluster
+        }
+
+        fn deliver(&mut self) {
+            for event in self.api.take_watch_events() {
+                self.scheduler.on_watch(&event, self.now);
+            }
+        }
+
+        fn create(&mut self, name: &str, mut p: Pod) {
+            p.metadata.name = Some(name.into());
+            self.api.create(self.now, Object::Pod(p)).unwrap();
+            self.deliver();
+        }
+
+        fn schedule(&mut self) -> Option<Outcome> {
+            let outcome = self
+                .scheduler
+                .schedule_one(&mut self.api, &mut self.recorder, self.now);
+            self.deliver();
+            outcome
+        }
+    }
+
+    #[test]
+    fn runs_of_nodes_stop_where_one_node_at_a_time_would() {
+        // 301 nodes: numFeasibleNodesToFind is 301 × (50 - 2)% = 144.
+        let mut cluster = Cluster::new(300);
+        assert_eq!(feasible_nodes_to_find(301), 144);
+        for i in 0..3 {
+            cluster.create(&format!("p{i}"), pod(Some("100m"), Some("64Mi")));
+        }
+        let evaluated: Vec<(usize, usize)> = (0..3)
+            .map(|_| match cluster.schedule() {
+                Some(Outcome::Bound {
+                    feasible,
+                    evaluated,
+                    ..
+                }) => (feasible, evaluated),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // The first attempt starts at "control-plane" (tainted): 145 looked at.
+        // The second starts after the last node looked at (index 145) and
+        // meets only workers; the third starts at 289, wraps around and
+        // meets the control-plane node again.
+        assert_eq!(evaluated, vec![(144, 145), (144, 144), (144, 145)]);
+        assert_eq!(
+            cluster.scheduler.next_start_node_index,
+            (145 + 144 + 145) % 301
+        );
+    }
+
+    #[test]
+    fn a_rejected_prefilter_fails_every_node_with_its_message() {
+        let cluster = Cluster::new(3);
+        let mut p = labelled_pod(&[("app", "web")]);
+        p.spec.as_mut().unwrap().affinity = Some(Affinity {
+            pod_anti_affinity: Some(PodAntiAffinity {
+                required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
+                    topology_key: "kubernetes.io/hostname".into(),
+                    label_selector: Some(LabelSelector {
+                        match_expressions: Some(vec![LabelSelectorRequirement {
+                            key: "app".into(),
+                            operator: "Near".into(),
+                            values: None,
+                        }]),
+                        ..LabelSelector::default()
+                    }),
+                    ..PodAffinityTerm::default()
+                }]),
+                ..PodAntiAffinity::default()
+            }),
+            ..Affinity::default()
+        });
+        let explanation = cluster.scheduler.explain(&p);
+        assert_eq!(
+            explanation.decision,
+            Decision::Unschedulable {
+                message: "0/4 nodes are available: parsing pod: requiredAntiAffinityTerms: \
+                          \"Near\" is not a valid label selector operator. preemption: 0/4 nodes \
+                          are available: 4 Preemption is not helpful for scheduling."
+                    .to_string()
+            }
+        );
+        assert!(explanation.nodes.iter().all(|n| n.filters.is_empty()));
+    }
+
+    #[test]
+    fn explain_takes_a_bound_pod_off_its_node() {
+        let mut cluster = Cluster::new(3);
+        cluster.create("big", pod(Some("3"), Some("1Gi")));
+        let Some(Outcome::Bound { node, .. }) = cluster.schedule() else {
+            panic!("not bound");
+        };
+        let bound = match cluster.api.get(&pod_ref("default", "big")) {
+            Some(Object::Pod(p)) => p.clone(),
+            other => panic!("{other:?}"),
+        };
+        // With the pod counted, 3 of 4 cpu would be taken on its node; taken
+        // off, every worker fits again and the same node wins.
+        let explanation = cluster.scheduler.explain(&bound);
+        assert_eq!(
+            explanation.decision,
+            Decision::Node {
+                node: node.clone(),
+                total: explanation
+                    .nodes
+                    .iter()
+                    .find(|n| n.node == node)
+                    .and_then(|n| n.total)
+                    .unwrap()
+            }
+        );
+        let fitting = explanation
+            .nodes
+            .iter()
+            .filter(|n| n.first_failure().is_none())
+            .count();
+        assert_eq!(fitting, 3);
+    }
+
+    #[test]
+    fn heartbeats_do_not_wake_unschedulable_pods_but_label_changes_do() {
+        let mut cluster = Cluster::new(1);
+        let mut picky = pod(None, None);
+        picky.spec.as_mut().unwrap().node_selector =
+            Some([("disktype".to_string(), "ssd".to_string())].into());
+        cluster.create("picky", picky);
+        assert!(matches!(
+            cluster.schedule(),
+            Some(Outcome::Unschedulable { .. })
+        ));
+        let node_ref = ObjectRef::new(Kind::Node, None, "node-1");
+        let Some(Object::Node(node)) = cluster.api.get(&node_ref).cloned() else {
+            panic!("no node-1");
+        };
+        // A heartbeat: only lastHeartbeatTime moves.
+        let mut beat = node.clone();
+        for c in beat
+            .status
+            .as_mut()
+            .unwrap()
+            .conditions
+            .iter_mut()
+            .flatten()
+        {
+            c.last_heartbeat_time = Some(SimTime(10_000).to_k8s());
+        }
+        cluster.api.update(Object::Node(beat)).unwrap();
+        cluster.now = SimTime(20_000);
+        cluster.deliver();
+        cluster.scheduler.queue.flush(cluster.now, |_| 0);
+        assert!(!cluster.scheduler.queue.has_active());
+        // The label the pod wants: it is tried again, and fits.
+        let Some(Object::Node(mut labelled)) = cluster.api.get(&node_ref).cloned() else {
+            panic!("no node-1");
+        };
+        labelled
+            .metadata
+            .labels
+            .get_or_insert_with(Default::default)
+            .insert("disktype".into(), "ssd".into());
+        cluster.api.update(Object::Node(labelled)).unwrap();
+        cluster.deliver();
+        cluster.scheduler.queue.flush(cluster.now, |_| 0);
+        assert!(matches!(
+            cluster.schedule(),
+            Some(Outcome::Bound { node, .. }) if node == "node-1"
+        ));
+    }
 }

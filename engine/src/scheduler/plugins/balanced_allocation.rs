@@ -35,6 +35,7 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
     }
 
     /// balancedResourceScorer: (1 - standard deviation of the used fractions) × 100.
+    #[inline]
     fn score(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
         let fraction = |requested: i64, allocatable: i64| {
             if allocatable == 0 {

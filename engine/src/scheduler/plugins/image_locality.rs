@@ -109,6 +109,7 @@ impl ScorePlugin for ImageLocality {
         Status::success(NAME)
     }
 
+    #[inline]
     fn score(&self, state: &CycleState, _pod: &PodInfo, node: &NodeInfo) -> i64 {
         if node.images.is_empty() {
             // Nothing is held there: the sum is below the minimum threshold.

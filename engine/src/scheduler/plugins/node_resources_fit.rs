@@ -23,42 +23,55 @@ impl FilterPlugin for NodeResourcesFit {
     /// A request larger than the node's whole allocatable can never fit there,
     /// whatever is evicted, so the node is UnschedulableAndUnresolvable and
     /// preemption leaves it alone (fit.go, kubernetes#131345).
+    #[inline]
     fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
-        let mut reasons = Vec::new();
-        let mut unresolvable = false;
-        if node.requested.pods.saturating_add(1) > node.allocatable.pods {
-            reasons.push(TOO_MANY_PODS.to_string());
-        }
         let want = pod.requests;
-        if want.milli_cpu > 0
+        let too_many_pods = node.requested.pods.saturating_add(1) > node.allocatable.pods;
+        let short_cpu = want.milli_cpu > 0
             && want.milli_cpu
                 > node
                     .allocatable
                     .milli_cpu
-                    .saturating_sub(node.requested.milli_cpu)
-        {
-            reasons.push(INSUFFICIENT_CPU.to_string());
-            unresolvable |= want.milli_cpu > node.allocatable.milli_cpu;
-        }
-        if want.memory > 0
+                    .saturating_sub(node.requested.milli_cpu);
+        let short_memory = want.memory > 0
             && want.memory
                 > node
                     .allocatable
                     .memory
-                    .saturating_sub(node.requested.memory)
-        {
-            reasons.push(INSUFFICIENT_MEMORY.to_string());
-            unresolvable |= want.memory > node.allocatable.memory;
-        }
-        if reasons.is_empty() {
+                    .saturating_sub(node.requested.memory);
+        if !(too_many_pods || short_cpu || short_memory) {
             return Status::success(NAME);
         }
-        let mut status = Status::unschedulable(NAME, reasons);
-        if unresolvable {
-            status.code = Code::UnschedulableAndUnresolvable;
-        }
-        status
+        insufficient(pod, node, too_many_pods, short_cpu, short_memory)
     }
+}
+
+/// The status for a node that lacks something, with every shortage as a reason.
+#[cold]
+fn insufficient(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    too_many_pods: bool,
+    short_cpu: bool,
+    short_memory: bool,
+) -> Status {
+    let mut reasons = Vec::new();
+    if too_many_pods {
+        reasons.push(TOO_MANY_PODS.to_string());
+    }
+    if short_cpu {
+        reasons.push(INSUFFICIENT_CPU.to_string());
+    }
+    if short_memory {
+        reasons.push(INSUFFICIENT_MEMORY.to_string());
+    }
+    let unresolvable = (short_cpu && pod.requests.milli_cpu > node.allocatable.milli_cpu)
+        || (short_memory && pod.requests.memory > node.allocatable.memory);
+    let mut status = Status::unschedulable(NAME, reasons);
+    if unresolvable {
+        status.code = Code::UnschedulableAndUnresolvable;
+    }
+    status
 }
 
 /// leastRequestedScore: the share of the resource left free, 0..=100.
@@ -86,6 +99,7 @@ impl ScorePlugin for NodeResourcesFit {
     }
 
     /// LeastAllocated over cpu and memory, each with weight 1.
+    #[inline]
     fn score(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
         let cpu = least_requested(
             node.non_zero_requested

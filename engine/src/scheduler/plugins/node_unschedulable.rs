@@ -17,28 +17,35 @@ impl FilterPlugin for NodeUnschedulable {
         NAME
     }
 
+    #[inline]
     fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         if !node.unschedulable {
             return Status::success(NAME);
         }
-        // The pod may tolerate the taint a cordon stands for (v1helper.TolerationsTolerateTaint).
-        let taint = Taint {
-            key: UNSCHEDULABLE_TAINT.to_string(),
-            effect: "NoSchedule".to_string(),
-            value: None,
-            time_added: None,
-        };
-        let tolerations = pod
-            .pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.tolerations.as_deref())
-            .unwrap_or(&[]);
-        if tolerated_by(tolerations, &taint) {
-            Status::success(NAME)
-        } else {
-            Status::unresolvable(NAME, ERR_REASON_UNSCHEDULABLE)
-        }
+        cordoned(pod)
+    }
+}
+
+/// A cordoned node: only a pod that tolerates the cordon's taint fits.
+#[cold]
+fn cordoned(pod: &PodInfo) -> Status {
+    // The pod may tolerate the taint a cordon stands for (v1helper.TolerationsTolerateTaint).
+    let taint = Taint {
+        key: UNSCHEDULABLE_TAINT.to_string(),
+        effect: "NoSchedule".to_string(),
+        value: None,
+        time_added: None,
+    };
+    let tolerations = pod
+        .pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.tolerations.as_deref())
+        .unwrap_or(&[]);
+    if tolerated_by(tolerations, &taint) {
+        Status::success(NAME)
+    } else {
+        Status::unresolvable(NAME, ERR_REASON_UNSCHEDULABLE)
     }
 }
 

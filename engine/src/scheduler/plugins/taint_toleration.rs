@@ -65,7 +65,11 @@ impl FilterPlugin for TaintToleration {
         NAME
     }
 
+    #[inline]
     fn filter(&self, _state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
+        if node.taints.is_empty() {
+            return Status::success(NAME);
+        }
         let tolerations = pod_tolerations(pod);
         let untolerated = node_taints(node)
             .iter()
@@ -110,29 +114,36 @@ impl ScorePlugin for TaintToleration {
     }
 
     /// The number of PreferNoSchedule taints the pod does not tolerate.
+    #[inline]
     fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
-        let taints = node_taints(node);
-        if taints.is_empty() {
+        if node.taints.is_empty() {
             return 0;
         }
-        let computed;
-        let tolerations: &[Toleration] = match state.read::<PreScoreState>() {
-            Some(t) => &t.0,
-            None => {
-                computed = pod_tolerations(pod).to_vec();
-                &computed
-            }
-        };
-        taints
-            .iter()
-            .filter(|t| t.effect == "PreferNoSchedule" && !tolerated_by(tolerations, t))
-            .count() as i64
+        untolerated_soft_taints(state, pod, node)
     }
 
     /// Fewer untolerated taints is better.
     fn normalize(&self, _state: &CycleState, _feasible: &[&NodeInfo], scores: &mut [i64]) {
         default_normalize(scores, true);
     }
+}
+
+/// Score's count, for a node with taints.
+#[inline(never)]
+fn untolerated_soft_taints(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> i64 {
+    let taints = node_taints(node);
+    let computed;
+    let tolerations: &[Toleration] = match state.read::<PreScoreState>() {
+        Some(t) => &t.0,
+        None => {
+            computed = pod_tolerations(pod).to_vec();
+            &computed
+        }
+    };
+    taints
+        .iter()
+        .filter(|t| t.effect == "PreferNoSchedule" && !tolerated_by(tolerations, t))
+        .count() as i64
 }
 
 #[cfg(test)]
