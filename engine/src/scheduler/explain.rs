@@ -27,10 +27,10 @@ fn parse_args(args: &[String]) -> Result<(String, String), String> {
             )
         } else if let Some(v) = word.strip_prefix("--namespace=") {
             Some(v.to_string())
-        } else if let Some(v) = word.strip_prefix("-n").filter(|v| !v.is_empty()) {
-            Some(v.trim_start_matches('=').to_string())
         } else {
-            None
+            word.strip_prefix("-n")
+                .filter(|v| !v.is_empty())
+                .map(|v| v.trim_start_matches('=').to_string())
         };
         if let Some(v) = value {
             if v.is_empty() {
@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn argument_table() {
-        let cases: [(&[&str], Result<(&str, &str), &str>); 8] = [
+        type Case<'a> = (&'a [&'a str], Result<(&'a str, &'a str), &'a str>);
+        let cases: [Case; 8] = [
             (&["web"], Ok(("default", "web"))),
             (&["web", "-n", "prod"], Ok(("prod", "web"))),
             (&["-n", "prod", "pod/web"], Ok(("prod", "web"))),

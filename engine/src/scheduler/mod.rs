@@ -601,7 +601,8 @@ impl Scheduler {
     }
 
     /// Counts a bound pod on its node, or refreshes what the cache knows of
-    /// it. Returns whether the pod is new to the cache.
+    /// it. Returns whether that changed (a new pod, new labels, a pod now
+    /// terminating): spreading and inter-pod affinity may judge differently.
     fn place(&mut self, pod: &Pod) -> bool {
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         let node = pod
@@ -626,7 +627,7 @@ impl Scheduler {
             let uid = uid.to_string();
             self.forget_uid(&uid);
             self.insert_placement(uid, node.to_string(), pod);
-            return false;
+            return true;
         }
         self.insert_placement(uid.to_string(), node.to_string(), pod);
         true
