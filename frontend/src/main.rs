@@ -2,13 +2,16 @@
 //! engine snapshots into HTML. The cluster itself lives in `kubeplay-engine`.
 
 mod catalog;
+mod completion;
 mod components;
 mod format;
+mod highlight;
 mod i18n;
 mod inspect;
 mod persist;
 mod panic_hook;
 mod state;
+mod templates;
 mod workspace;
 
 fn main() {

@@ -179,9 +179,18 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 // ---------------------------------------------------------------- the browser
+// (Outside WebAssembly — in native unit tests — there is no browser: nothing is stored.)
+
+fn window() -> Option<web_sys::Window> {
+    if cfg!(target_arch = "wasm32") {
+        web_sys::window()
+    } else {
+        None
+    }
+}
 
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    window()?.local_storage().ok().flatten()
 }
 
 /// A localStorage value, if there is one and storage is available.
@@ -202,14 +211,14 @@ pub fn remove(key: &str) {
 
 /// The page's URL hash, with its `#`.
 pub fn location_hash() -> String {
-    web_sys::window()
+    window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
 }
 
 /// The page's address without its hash.
 pub fn page_url() -> String {
-    web_sys::window()
+    window()
         .and_then(|w| w.location().href().ok())
         .map(|href| href.split('#').next().unwrap_or_default().to_string())
         .unwrap_or_default()
@@ -217,7 +226,7 @@ pub fn page_url() -> String {
 
 /// Removes the hash from the address bar without reloading.
 pub fn clear_hash() {
-    if let Some(window) = web_sys::window() {
+    if let Some(window) = window() {
         if let Ok(history) = window.history() {
             let url = page_url();
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
@@ -227,7 +236,7 @@ pub fn clear_hash() {
 
 /// The browser's preferred languages.
 pub fn browser_languages() -> Vec<String> {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+    let Some(navigator) = window().map(|w| w.navigator()) else {
         return Vec::new();
     };
     let mut list: Vec<String> = navigator

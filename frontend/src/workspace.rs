@@ -356,6 +356,10 @@ impl Workspace {
             .collect()
     }
 
+    pub fn command_marks_len(&self) -> usize {
+        self.timeline.entries.len().saturating_sub(self.setup_entries)
+    }
+
     /// Rebuilds the cluster as it was at `at_ms` by replaying the timeline up to it
     /// (commands typed at that very moment not yet run). The timeline's future is
     /// kept until something new happens, so the learner can come forward again.

@@ -21,6 +21,9 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 # Special keys for send_keys (WebDriver spec, "keyboard actions").
 CONTROL = "\ue009"
 ENTER = "\ue007"
+TAB = "\ue004"
+ESCAPE = "\ue00c"
+ARROW_UP = "\ue013"
 
 
 class WebDriverError(Exception):
@@ -150,6 +153,16 @@ class Chrome:
 
     def script(self, source, *args):
         return self._s("/execute/sync", body={"script": source, "args": list(args)})
+
+    def refresh(self):
+        self._s("/refresh")
+
+    def viewport(self, width, height):
+        """Makes the page's viewport exactly width × height CSS pixels."""
+        self._s("/goog/cdp/execute", body={
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        })
 
     def screenshot(self, path):
         """Saves a PNG of the whole page (not only the viewport)."""

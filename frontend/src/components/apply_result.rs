@@ -1,7 +1,9 @@
-//! What the last Apply said: kubectl's lines, and every rejected document with its line.
+//! What the last Apply said: kubectl's lines, warnings, and every rejected
+//! document with its line.
 
 use yew::prelude::*;
 
+use crate::components::use_ctx;
 use crate::state::{ApplyOutcome, ApplyProblem};
 
 #[derive(Properties, PartialEq)]
@@ -9,28 +11,31 @@ pub struct ApplyResultProps {
     pub outcome: Option<ApplyOutcome>,
 }
 
-fn problem(p: &ApplyProblem) -> Html {
-    let place = match (p.line, p.column) {
-        (Some(l), Some(c)) => format!("Line {l}, column {c}"),
-        (Some(l), None) => format!("Line {l}"),
-        _ => "The manifest".to_string(),
-    };
-    html! {
-        <div class="apply-problem" data-line={p.line.map(|l| l.to_string())}>
-            <div class="apply-error-place">{ place }</div>
-            <pre class="apply-error-message">{ &p.message }</pre>
-        </div>
-    }
-}
-
 #[function_component(ApplyResult)]
 pub fn apply_result(props: &ApplyResultProps) -> Html {
+    let Some(ctx) = use_ctx() else {
+        return html! {};
+    };
+    let problem = |p: &ApplyProblem| {
+        let place = match (p.line, p.column) {
+            (Some(l), Some(c)) => ctx.lang.pick(format!("{l}번째 줄, {c}번째 칸"), format!("Line {l}, column {c}")),
+            (Some(l), None) => ctx.lang.pick(format!("{l}번째 줄"), format!("Line {l}")),
+            _ => ctx.t("매니페스트", "The manifest").to_string(),
+        };
+        html! {
+            <div class="apply-problem" data-line={p.line.map(|l| l.to_string())}>
+                <div class="apply-error-place">{ place }</div>
+                <pre class="apply-error-message">{ &p.message }</pre>
+            </div>
+        }
+    };
     let Some(outcome) = &props.outcome else {
         return html! {
             <div id="apply-hint" class="apply-result hint">
-                { "Edit the manifest, then press " }<kbd>{ "Apply" }</kbd>
-                { " (or Ctrl+Enter). It goes to the simulated API server as " }
-                <code>{ "kubectl apply -f manifest.yaml" }</code>{ " would send it." }
+                { ctx.t("매니페스트를 고친 뒤 ", "Edit the manifest, then press ") }<kbd>{ ctx.t("적용", "Apply") }</kbd>
+                { ctx.t("을 누르세요 (Ctrl+Enter). ", " (or Ctrl+Enter). ") }
+                { ctx.t("시뮬레이션된 API 서버에 ", "It goes to the simulated API server as ") }
+                <code>{ "kubectl apply -f" }</code>{ ctx.t("처럼 보내집니다.", " would send it.") }
             </div>
         };
     };
@@ -38,7 +43,9 @@ pub fn apply_result(props: &ApplyResultProps) -> Html {
         html! {
             <div id="apply-ok" class="apply-result ok" role="status">
                 { for outcome.applied.iter().map(|line| html! { <div class="apply-line">{ line }</div> }) }
-                <div class="apply-next">{ "Now Step or Advance to watch the cluster react." }</div>
+                { for outcome.warnings.iter().map(|w| html! { <div class="apply-warning">{ w }</div> }) }
+                <div class="apply-next">{ ctx.t("이제 한 단계씩 진행하거나 시간을 흘려보내며 클러스터의 반응을 지켜보세요.",
+                                              "Now Step or Advance to watch the cluster react.") }</div>
             </div>
         }
     });
@@ -47,8 +54,12 @@ pub fn apply_result(props: &ApplyResultProps) -> Html {
         html! {
             <div id="apply-error" class="apply-result error" role="alert">
                 <div class="apply-error-title">
-                    { if n == 1 { "Rejected: nothing from this document was applied".to_string() }
-                      else { format!("{n} documents rejected: nothing from them was applied") } }
+                    { if n == 1 {
+                        ctx.t("거부됨: 이 문서의 어떤 것도 적용되지 않았습니다", "Rejected: nothing from this document was applied").to_string()
+                      } else {
+                        ctx.lang.pick(format!("문서 {n}개가 거부됨: 그 문서들의 어떤 것도 적용되지 않았습니다"),
+                                      format!("{n} documents rejected: nothing from them was applied"))
+                      } }
                 </div>
                 { for outcome.problems.iter().map(problem) }
             </div>
@@ -57,7 +68,7 @@ pub fn apply_result(props: &ApplyResultProps) -> Html {
     if applied.is_none() && rejected.is_none() {
         return html! {
             <div id="apply-ok" class="apply-result hint" role="status">
-                { "Nothing to apply: the manifest has no objects." }
+                { ctx.t("적용할 것이 없습니다: 매니페스트에 객체가 없습니다.", "Nothing to apply: the manifest has no objects.") }
             </div>
         };
     }

@@ -1,46 +1,27 @@
-//! One node on the cluster map: its agents, its capacity and the pods bound to it.
+//! One node on the cluster map: its agents (lit when they act in the shown
+//! step), its capacity, the pods bound to it, and faults at hand.
 
 use kubeplay_engine::NodeView;
 use yew::prelude::*;
 
+use crate::components::flow::FlowMarks;
 use crate::components::pod_chip::PodChip;
+use crate::components::use_ctx;
 use crate::format;
+use crate::inspect::Target;
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct NodeCardProps {
     pub node: NodeView,
-    /// The component that acted in the newest step (`scheduler`, `kubelet/node-1` ...).
-    pub last_actor: Option<AttrValue>,
-}
-
-/// The processes a node runs, as (label, does `actor` name it?).
-fn agents(node: &NodeView, actor: Option<&str>) -> Vec<(&'static str, bool)> {
-    let actor = actor.unwrap_or("");
-    let on_this_node = |prefix: &str| {
-        actor
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(|name| name == node.name)
-    };
-    let mut list = Vec::new();
-    if is_control_plane(node) {
-        list.push((
-            "kube-apiserver",
-            actor == "apiserver" || actor == "kube-apiserver",
-        ));
-        list.push(("etcd", actor == "etcd"));
-        list.push((
-            "kube-scheduler",
-            actor == "scheduler" || actor == "kube-scheduler",
-        ));
-        list.push((
-            "kube-controller-manager",
-            actor.ends_with("-controller") || actor == "controller-manager",
-        ));
-    }
-    list.push(("kubelet", on_this_node("kubelet")));
-    list.push(("kube-proxy", on_this_node("kube-proxy")));
-    list
+    pub marks: FlowMarks,
+    #[prop_or_default]
+    pub compact: bool,
+    /// The pod open in the inspector, as (namespace, name).
+    #[prop_or_default]
+    pub selected_pod: Option<(String, String)>,
+    #[prop_or_default]
+    pub selected: bool,
 }
 
 pub fn is_control_plane(node: &NodeView) -> bool {
@@ -49,30 +30,79 @@ pub fn is_control_plane(node: &NodeView) -> bool {
         .any(|r| r == "control-plane" || r == "master")
 }
 
+/// The processes a node runs: (label, agent id on the flow map).
+fn agents(node: &NodeView) -> Vec<(&'static str, String)> {
+    let mut list = Vec::new();
+    if is_control_plane(node) {
+        list.push(("kube-apiserver", "kube-apiserver".to_string()));
+        list.push(("etcd", "etcd".to_string()));
+        list.push(("kube-scheduler", "kube-scheduler".to_string()));
+        list.push(("kube-controller-manager", "kube-controller-manager".to_string()));
+    }
+    list.push(("kubelet", format!("kubelet/{}", node.name)));
+    list.push(("kube-proxy", format!("kube-proxy/{}", node.name)));
+    list
+}
+
 #[function_component(NodeCard)]
 pub fn node_card(props: &NodeCardProps) -> Html {
+    let Some(ctx) = use_ctx() else {
+        return html! {};
+    };
     let node = &props.node;
     let control_plane = is_control_plane(node);
     let cpu_pct = format::percent(node.cpu_requested_milli, node.cpu_allocatable_milli);
     let mem_pct = format::percent(node.memory_requested_bytes, node.memory_allocatable_bytes);
-    let agents = agents(node, props.last_actor.as_deref());
+    let name = node.name.clone();
+    let on_inspect = ctx.on_click(move || Action::Inspect(Target::Node { name: name.clone() }));
+    // A failed kubelet shows as NotReady (after the node controller notices): offer recovery then.
+    let fault = if node.ready {
+        let cmd = format!("sim node fail {}", node.name);
+        let label = ctx.lang.pick(
+            format!("노드 장애 일으키기: {cmd}"),
+            format!("Fail this node: {cmd}"),
+        );
+        html! {
+            <button class="icon-btn node-fault" title={label.clone()} aria-label={label}
+                    onclick={ctx.on_click(move || Action::RunButton(cmd.clone()))}>{ "⚡" }</button>
+        }
+    } else {
+        let cmd = format!("sim node recover {}", node.name);
+        let label = ctx.lang.pick(format!("노드 복구: {cmd}"), format!("Recover this node: {cmd}"));
+        html! {
+            <button class="icon-btn node-recover" title={label.clone()} aria-label={label}
+                    onclick={ctx.on_click(move || Action::RunButton(cmd.clone()))}>{ "↺" }</button>
+        }
+    };
     html! {
         <article
-            class={classes!("node", control_plane.then_some("control-plane"), (!node.ready).then_some("not-ready"))}
+            class={classes!("node", control_plane.then_some("control-plane"), (!node.ready).then_some("not-ready"), props.selected.then_some("selected"))}
             data-node={node.name.clone()}
             data-role={if control_plane { "control-plane" } else { "worker" }}
             data-ready={node.ready.to_string()}>
             <header class="node-head">
-                <span class="node-name">{ &node.name }</span>
-                if !control_plane {
-                    <span class="node-role">{ "worker" }</span>
+                <button class="node-name" onclick={on_inspect}
+                        aria-label={ctx.lang.pick(format!("노드 {} 살펴보기", node.name), format!("Inspect node {}", node.name))}>
+                    { &node.name }
+                </button>
+                if control_plane {
+                    <span class="node-role">{ ctx.t("마스터 (컨트롤 플레인)", "control plane") }</span>
                 }
                 <span class={classes!("node-status", if node.ready { "ready" } else { "not-ready" })}>{ &node.status }</span>
+                { fault }
             </header>
-            <ul class="agents" aria-label="processes on this node">
-                { for agents.into_iter().map(|(name, active)| html! {
-                    <li class={classes!("agent", active.then_some("active"))} data-agent={name}
-                        title={active.then_some("acted in the last step")}>{ name }</li>
+            <ul class="agents" aria-label={ctx.t("이 노드의 프로세스", "processes on this node")}>
+                { for agents(node).into_iter().map(|(label, id)| {
+                    let state = props.marks.state_of(&id);
+                    html! {
+                        <li class={classes!("agent", state)} data-agent={label} data-agent-id={id.clone()}
+                            title={match state {
+                                Some("active") => ctx.t("이 단계에서 동작함", "acted in this step"),
+                                Some("woken") => ctx.t("이 단계의 쓰기에 깨어남 (watch)", "woken by this step's writes (watch)"),
+                                Some("touched") => ctx.t("이 단계의 쓰기를 받음", "received this step's writes"),
+                                _ => "",
+                            }}>{ label }</li>
+                    }
                 }) }
             </ul>
             <div class="capacity">
@@ -88,11 +118,14 @@ pub fn node_card(props: &NodeCardProps) -> Html {
                 </div>
             </div>
             if node.pods.is_empty() {
-                <div class="no-pods">{ "no pods" }</div>
+                <div class="no-pods">{ ctx.t("파드 없음", "no pods") }</div>
             } else {
-                <ul class="pods">
-                    { for node.pods.iter().map(|pod| html! {
-                        <PodChip key={format!("{}/{}", pod.namespace, pod.name)} pod={pod.clone()} />
+                <ul class={classes!("pods", props.compact.then_some("compact"))}>
+                    { for node.pods.iter().map(|pod| {
+                        let selected = props.selected_pod.as_ref().is_some_and(|(ns, n)| *ns == pod.namespace && *n == pod.name);
+                        html! {
+                            <PodChip key={format!("{}/{}", pod.namespace, pod.name)} pod={pod.clone()} compact={props.compact} {selected} />
+                        }
                     }) }
                 </ul>
             }
