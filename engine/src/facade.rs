@@ -333,11 +333,17 @@ mod tests {
         assert_eq!(big.owner, None);
         let web: Vec<_> = view.nodes.iter().flat_map(|n| &n.pods).collect();
         assert_eq!(web.len(), 3);
-        assert!(web.iter().all(|p| p.owner.as_deref().is_some_and(|o| o.starts_with("ReplicaSet/web-"))));
+        assert!(web.iter().all(|p| p
+            .owner
+            .as_deref()
+            .is_some_and(|o| o.starts_with("ReplicaSet/web-"))));
         assert!(web.iter().all(|p| p.pending_reason.is_none()));
         assert_eq!(view.deployments.len(), 1);
         let d = &view.deployments[0];
-        assert_eq!((d.name.as_str(), d.replicas, d.ready, d.revision.as_str()), ("web", 3, 3, "1"));
+        assert_eq!(
+            (d.name.as_str(), d.replicas, d.ready, d.revision.as_str()),
+            ("web", 3, 3, "1")
+        );
         assert_eq!(d.replica_sets.len(), 1);
         assert_eq!(d.replica_sets[0].ready, 3);
         assert_eq!(d.replica_sets[0].revision, "1");
@@ -351,26 +357,51 @@ mod tests {
         let view = sim.explain_pod("default", "big").unwrap();
         assert_eq!(view.nodes.len(), 4);
         assert!(view.chosen.is_none());
-        assert!(view.message.as_deref().unwrap_or_default().contains("Insufficient cpu"));
+        assert!(view
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Insufficient cpu"));
         assert!(view.filter_plugins.iter().any(|p| p == "NodeResourcesFit"));
         for node in &view.nodes {
-            assert_eq!(node.filters.len(), view.filter_plugins.len(), "{}", node.node);
-            assert!(node.filters.iter().filter(|f| f.first_failure).count() == 1, "{node:?}");
+            assert_eq!(
+                node.filters.len(),
+                view.filter_plugins.len(),
+                "{}",
+                node.node
+            );
+            assert!(
+                node.filters.iter().filter(|f| f.first_failure).count() == 1,
+                "{node:?}"
+            );
         }
         // The text command tells the same story.
-        let text = sim.run_command("sim explain big", &MemoryFiles::new()).stdout;
+        let text = sim
+            .run_command("sim explain big", &MemoryFiles::new())
+            .stdout;
         assert!(text.contains("No node fits"), "{text}");
 
         let mut sim = Simulation::new(SimConfig::default());
         sim.apply_yaml("web.yaml", SAMPLE_DEPLOYMENT).unwrap();
         sim.advance(SimDuration::from_secs(5));
-        let pod = sim.view().nodes.iter().flat_map(|n| n.pods.clone()).next().unwrap();
+        let pod = sim
+            .view()
+            .nodes
+            .iter()
+            .flat_map(|n| n.pods.clone())
+            .next()
+            .unwrap();
         let view = sim.explain_pod("default", &pod.name).unwrap();
         assert_eq!(view.bound_to, pod.node);
         assert!(view.chosen.is_some());
         assert!(!view.score_plugins.is_empty());
         let fitting: Vec<_> = view.nodes.iter().filter(|n| n.total.is_some()).collect();
-        assert!(fitting.iter().all(|n| n.scores.len() == view.score_plugins.len()));
-        assert!(sim.explain_pod("default", "nope").unwrap_err().contains("NotFound"));
+        assert!(fitting
+            .iter()
+            .all(|n| n.scores.len() == view.score_plugins.len()));
+        assert!(sim
+            .explain_pod("default", "nope")
+            .unwrap_err()
+            .contains("NotFound"));
     }
 }

@@ -113,7 +113,8 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
         return html! {};
     };
     let view = &props.view;
-    let total_pods: usize = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
+    let total_pods: usize =
+        view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
     let compact = total_pods > COMPACT_ABOVE;
     let (control, workers): (Vec<_>, Vec<_>) = view.nodes.iter().partition(|n| is_control_plane(n));
     let selected_pod = match &props.inspecting {
