@@ -608,6 +608,7 @@ def test_docs_screenshots(b):
     wait_for(lambda: b.find_all("#next-step"), what="the ReplicaSet step to pass")
     b.click("#next-step")
     b.click("#hint-toggle")
+    b.script("document.querySelector('.lesson-body').scrollTop = 0;")
     shot(b, "lesson-1280.png", docs=True)
     if not b.find_all("#open-sandbox"):
         b.click("#lessons-button")

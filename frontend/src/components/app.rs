@@ -31,8 +31,9 @@ pub fn app() -> Html {
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
-            let interval =
-                playing.then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(Action::Tick)));
+            let interval = playing.then(|| {
+                Interval::new(TICK_MS, move || dispatcher.dispatch(Action::Tick))
+            });
             move || drop(interval)
         });
     }
@@ -49,6 +50,13 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
+
+    // For measurements (tests/perf): when the first render is on the page.
+    use_effect_with((), |_| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("kubeplay-interactive");
+        }
+    });
 
     // The page's language follows the UI's.
     use_effect_with(state.lang, |lang| {

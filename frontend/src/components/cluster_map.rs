@@ -5,7 +5,9 @@
 use std::rc::Rc;
 
 use kubeplay_engine::{ClusterView, StepRecord};
-use web_sys::Element;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, ResizeObserver};
 use yew::prelude::*;
 
 use crate::components::flow::{self, FlowMarks};
@@ -77,15 +79,16 @@ fn flow_caption(ctx: &Ctx, step: Option<&StepRecord>, selected: bool) -> Html {
                 if let Some(cause) = step.caused_by {
                     <button class="btn small ghost" onclick={ctx.on_click(move || Action::SelectStep(Some(cause)))}
                             title={ctx.t("이 단계를 깨운 단계", "The step that woke this one")}>
-                        { ctx.lang.pick(format!("원인: #{cause}"), format!("caused by #{cause}")) }
+                        { ctx.lang.pick(format!("원인 #{cause}"), format!("cause #{cause}")) }
                     </button>
                 }
-                <button class="btn small ghost" onclick={ctx.on_click(move || Action::ShowTrail(Some(id)))}>
-                    { ctx.t("이어진 반응 모두 보기 (trail)", "Every reaction it caused (trail)") }
+                <button class="btn small ghost" onclick={ctx.on_click(move || Action::ShowTrail(Some(id)))}
+                        title={ctx.t("이 단계가 일으킨 모든 반응 (sim trail)", "Every reaction this step caused (sim trail)")}>
+                    { ctx.t("반응 추적", "Trail") }
                 </button>
                 if selected {
                     <button id="flow-newest" class="btn small ghost" onclick={ctx.on_click(|| Action::SelectStep(None))}>
-                        { ctx.t("최신 단계 보기", "Show the newest step") }
+                        { ctx.t("최신", "Newest") }
                     </button>
                 }
             </div>
@@ -98,6 +101,8 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
     let map_ref = use_node_ref();
     let svg_ref = use_node_ref();
     let marks = FlowMarks::from_step(props.flow.as_ref());
+    let current_marks = use_mut_ref(FlowMarks::default);
+    *current_marks.borrow_mut() = marks.clone();
     {
         // After every render, draw the arrows where the chips now are.
         let map_ref = map_ref.clone();
@@ -109,12 +114,36 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
             }
         });
     }
+    {
+        // And again whenever the map changes size (a panel collapsed or resized, the window).
+        let map_ref = map_ref.clone();
+        let svg_ref = svg_ref.clone();
+        use_effect_with(props.collapsed, move |_| {
+            let redraw = {
+                let map_ref = map_ref.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    if let (Some(map), Some(svg)) = (map_ref.cast::<Element>(), svg_ref.cast::<Element>()) {
+                        flow::draw(&svg, &map, &current_marks.borrow());
+                    }
+                })
+            };
+            let observer = ResizeObserver::new(redraw.as_ref().unchecked_ref()).ok();
+            if let (Some(observer), Some(map)) = (&observer, map_ref.cast::<Element>()) {
+                observer.observe(&map);
+            }
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                drop(redraw);
+            }
+        });
+    }
     let Some(ctx) = use_ctx() else {
         return html! {};
     };
     let view = &props.view;
-    let total_pods: usize =
-        view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
+    let total_pods: usize = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
     let compact = total_pods > COMPACT_ABOVE;
     let (control, workers): (Vec<_>, Vec<_>) = view.nodes.iter().partition(|n| is_control_plane(n));
     let selected_pod = match &props.inspecting {

@@ -59,11 +59,7 @@ fn highlighted(text: &str) -> Html {
         .collect()
 }
 
-fn sync_scroll(
-    textarea: &HtmlTextAreaElement,
-    gutter: Option<HtmlElement>,
-    code: Option<HtmlElement>,
-) {
+fn sync_scroll(textarea: &HtmlTextAreaElement, gutter: Option<HtmlElement>, code: Option<HtmlElement>) {
     if let Some(gutter) = gutter {
         gutter.set_scroll_top(textarea.scroll_top());
     }
@@ -93,11 +89,7 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
     let Some(ctx) = use_ctx() else {
         return html! {};
     };
-    let text = props
-        .files
-        .get(props.current.as_str())
-        .cloned()
-        .unwrap_or_default();
+    let text = props.files.get(props.current.as_str()).cloned().unwrap_or_default();
 
     let on_input = ctx.cb(|e: InputEvent| {
         let textarea: HtmlTextAreaElement = e.target_unchecked_into();
@@ -185,13 +177,6 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
                 <h2>{ ctx.t("매니페스트", "Manifest") }</h2>
                 if !props.collapsed {
                     <div class="head-actions">
-                        <select id="template" class="template-select" onchange={on_template}
-                                aria-label={ctx.t("종류별 템플릿으로 바꾸기", "Replace with a template of a kind")}>
-                            <option value="" selected=true>{ ctx.t("템플릿…", "Template…") }</option>
-                            { for TEMPLATES.iter().enumerate().map(|(i, t)| html! {
-                                <option value={i.to_string()}>{ t.kind }</option>
-                            }) }
-                        </select>
                         <button id="delete" class="btn" onclick={ctx.on_click(|| Action::DeleteFile)}
                                 title={format!("kubectl delete -f {}", props.current)}>
                             { ctx.t("삭제", "Delete") }
@@ -204,7 +189,16 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
                 }
             </header>
             if !props.collapsed {
-                <div class="file-tabs" role="tablist" aria-label={ctx.t("파일", "Files")}>{ for tabs }</div>
+                <div class="file-bar">
+                    <div class="file-tabs" role="tablist" aria-label={ctx.t("파일", "Files")}>{ for tabs }</div>
+                    <select id="template" class="template-select" onchange={on_template}
+                            aria-label={ctx.t("종류별 템플릿으로 바꾸기", "Replace with a template of a kind")}>
+                        <option value="" selected=true>{ ctx.t("템플릿…", "Template…") }</option>
+                        { for TEMPLATES.iter().enumerate().map(|(i, t)| html! {
+                            <option value={i.to_string()}>{ t.kind }</option>
+                        }) }
+                    </select>
+                </div>
                 <div class="editor">
                     <div class="gutter" ref={gutter_ref} aria-hidden="true">{ gutter }</div>
                     <div class="code">

@@ -196,6 +196,21 @@ fn step_view(ctx: &Ctx, state: &Playground) -> Html {
 
 #[function_component(LessonPanel)]
 pub fn lesson_panel(props: &LessonPanelProps) -> Html {
+    let body_ref = use_node_ref();
+    {
+        // A new step (or lesson, or the list) starts at the top.
+        let body_ref = body_ref.clone();
+        let at = (
+            props.state.kind.clone(),
+            props.state.progress.step,
+            props.state.lesson_list,
+        );
+        use_effect_with(at, move |_| {
+            if let Some(body) = body_ref.cast::<web_sys::HtmlElement>() {
+                body.set_scroll_top(0);
+            }
+        });
+    }
     let Some(ctx) = use_ctx() else {
         return html! {};
     };
@@ -229,7 +244,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 }
             </header>
             if !collapsed {
-                <div class="panel-body lesson-body">
+                <div class="panel-body lesson-body" ref={body_ref}>
                     if show_list { { lesson_list(&ctx, state) } } else { { step_view(&ctx, state) } }
                 </div>
             }

@@ -37,10 +37,7 @@ fn agents(node: &NodeView) -> Vec<(&'static str, String)> {
         list.push(("kube-apiserver", "kube-apiserver".to_string()));
         list.push(("etcd", "etcd".to_string()));
         list.push(("kube-scheduler", "kube-scheduler".to_string()));
-        list.push((
-            "kube-controller-manager",
-            "kube-controller-manager".to_string(),
-        ));
+        list.push(("kube-controller-manager", "kube-controller-manager".to_string()));
     }
     list.push(("kubelet", format!("kubelet/{}", node.name)));
     list.push(("kube-proxy", format!("kube-proxy/{}", node.name)));
@@ -71,14 +68,37 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         }
     } else {
         let cmd = format!("sim node recover {}", node.name);
-        let label = ctx.lang.pick(
-            format!("노드 복구: {cmd}"),
-            format!("Recover this node: {cmd}"),
-        );
+        let label = ctx.lang.pick(format!("노드 복구: {cmd}"), format!("Recover this node: {cmd}"));
         html! {
             <button class="icon-btn node-recover" title={label.clone()} aria-label={label}
                     onclick={ctx.on_click(move || Action::RunButton(cmd.clone()))}>{ "↺" }</button>
         }
+    };
+    let agent = |label: &'static str, id: String| {
+        let state = props.marks.state_of(&id);
+        html! {
+            <li class={classes!("agent", state)} data-agent={label} data-agent-id={id.clone()}
+                title={match state {
+                    Some("active") => ctx.t("이 단계에서 동작함", "acted in this step"),
+                    Some("woken") => ctx.t("이 단계의 쓰기에 깨어남 (watch)", "woken by this step's writes (watch)"),
+                    Some("touched") => ctx.t("이 단계의 쓰기를 받음", "received this step's writes"),
+                    _ => "",
+                }}>{ label }</li>
+        }
+    };
+    let capacity = html! {
+            <div class="capacity">
+            <div class="meter" title={format!("CPU requested {} of {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli))}>
+                <span class="meter-label">{ "cpu" }</span>
+                <span class="meter-bar"><span class="meter-fill" style={format!("width:{cpu_pct}%")}></span></span>
+                <span class="meter-value">{ format!("{} / {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli)) }</span>
+            </div>
+            <div class="meter" title={format!("Memory requested {} of {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes))}>
+                <span class="meter-label">{ "mem" }</span>
+                <span class="meter-bar"><span class="meter-fill" style={format!("width:{mem_pct}%")}></span></span>
+                <span class="meter-value">{ format!("{} / {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes)) }</span>
+            </div>
+        </div>
     };
     html! {
         <article
@@ -97,32 +117,24 @@ pub fn node_card(props: &NodeCardProps) -> Html {
                 <span class={classes!("node-status", if node.ready { "ready" } else { "not-ready" })}>{ &node.status }</span>
                 { fault }
             </header>
-            <ul class="agents" aria-label={ctx.t("이 노드의 프로세스", "processes on this node")}>
-                { for agents(node).into_iter().map(|(label, id)| {
-                    let state = props.marks.state_of(&id);
-                    html! {
-                        <li class={classes!("agent", state)} data-agent={label} data-agent-id={id.clone()}
-                            title={match state {
-                                Some("active") => ctx.t("이 단계에서 동작함", "acted in this step"),
-                                Some("woken") => ctx.t("이 단계의 쓰기에 깨어남 (watch)", "woken by this step's writes (watch)"),
-                                Some("touched") => ctx.t("이 단계의 쓰기를 받음", "received this step's writes"),
-                                _ => "",
-                            }}>{ label }</li>
-                    }
-                }) }
-            </ul>
-            <div class="capacity">
-                <div class="meter" title={format!("CPU requested {} of {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli))}>
-                    <span class="meter-label">{ "cpu" }</span>
-                    <span class="meter-bar"><span class="meter-fill" style={format!("width:{cpu_pct}%")}></span></span>
-                    <span class="meter-value">{ format!("{} / {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli)) }</span>
+            if control_plane {
+                // The control plane as a picture: the API server in the middle, etcd beside it,
+                // the scheduler and the controller manager above; the node's own agents below.
+                <ul class="agents cp-grid" aria-label={ctx.t("컨트롤 플레인 구성 요소", "control plane components")}>
+                    { for agents(node).into_iter().filter(|(label, _)| !matches!(*label, "kubelet" | "kube-proxy")).map(|(label, id)| agent(label, id)) }
+                </ul>
+                <div class="cp-foot">
+                    <ul class="agents" aria-label={ctx.t("이 노드의 프로세스", "processes on this node")}>
+                        { for agents(node).into_iter().filter(|(label, _)| matches!(*label, "kubelet" | "kube-proxy")).map(|(label, id)| agent(label, id)) }
+                    </ul>
+                    { capacity.clone() }
                 </div>
-                <div class="meter" title={format!("Memory requested {} of {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes))}>
-                    <span class="meter-label">{ "mem" }</span>
-                    <span class="meter-bar"><span class="meter-fill" style={format!("width:{mem_pct}%")}></span></span>
-                    <span class="meter-value">{ format!("{} / {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes)) }</span>
-                </div>
-            </div>
+            } else {
+                <ul class="agents" aria-label={ctx.t("이 노드의 프로세스", "processes on this node")}>
+                    { for agents(node).into_iter().map(|(label, id)| agent(label, id)) }
+                </ul>
+                { capacity }
+            }
             if node.pods.is_empty() {
                 <div class="no-pods">{ ctx.t("파드 없음", "no pods") }</div>
             } else {
