@@ -66,6 +66,12 @@ pub fn app() -> Html {
         {
             let _ = root.set_attribute("lang", lang.code());
         }
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(lang.t(
+                "kubeplay — 브라우저 안의 쿠버네티스 놀이터",
+                "kubeplay — a Kubernetes playground in your browser",
+            ));
+        }
     });
 
     let on_keydown = {

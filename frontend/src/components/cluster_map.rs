@@ -101,6 +101,7 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
     let map_ref = use_node_ref();
     let svg_ref = use_node_ref();
     let marks = FlowMarks::from_step(props.flow.as_ref());
+    let lang = use_context::<crate::components::Ctx>().map(|c| c.lang).unwrap_or_default();
     let current_marks = use_mut_ref(FlowMarks::default);
     *current_marks.borrow_mut() = marks.clone();
     {
@@ -110,7 +111,7 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
         let marks = marks.clone();
         use_effect(move || {
             if let (Some(map), Some(svg)) = (map_ref.cast::<Element>(), svg_ref.cast::<Element>()) {
-                flow::draw(&svg, &map, &marks);
+                flow::draw(&svg, &map, &marks, lang);
             }
         });
     }
@@ -118,12 +119,12 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
         // And again whenever the map changes size (a panel collapsed or resized, the window).
         let map_ref = map_ref.clone();
         let svg_ref = svg_ref.clone();
-        use_effect_with(props.collapsed, move |_| {
+        use_effect_with((props.collapsed, lang), move |_| {
             let redraw = {
                 let map_ref = map_ref.clone();
                 Closure::<dyn FnMut()>::new(move || {
                     if let (Some(map), Some(svg)) = (map_ref.cast::<Element>(), svg_ref.cast::<Element>()) {
-                        flow::draw(&svg, &map, &current_marks.borrow());
+                        flow::draw(&svg, &map, &current_marks.borrow(), lang);
                     }
                 })
             };
@@ -204,7 +205,7 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
                                         title={ctx.lang.pick(format!("ReplicaSet {} 살펴보기", rs.name), format!("Inspect replicaset {}", rs.name))}>
                                     <span class="kind-tag">{ "rs" }</span>{ &rs.name }
                                 </button>
-                                <span class="rs-rev">{ format!("rev {}", rs.revision) }</span>
+                                <span class="rs-rev">{ ctx.lang.pick(format!("리비전 {}", rs.revision), format!("rev {}", rs.revision)) }</span>
                                 <span class="rs-image">{ &rs.image }</span>
                                 <span class="rs-boxes" aria-label={format!("{}/{}", rs.ready, rs.replicas)}>{ for boxes }</span>
                                 <span class="rs-count">{ format!("{}/{}", rs.ready, rs.replicas) }</span>

@@ -3,6 +3,8 @@
 //! writes woke — arrows between the agents' chips.
 
 use kubeplay_engine::StepRecord;
+
+use crate::i18n::Lang;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
@@ -73,7 +75,7 @@ impl FlowMarks {
     }
 
     /// The arrows to draw: (from, to, class, label).
-    pub fn arrows(&self) -> Vec<(String, String, &'static str, String)> {
+    pub fn arrows(&self, lang: Lang) -> Vec<(String, String, &'static str, String)> {
         let mut arrows = Vec::new();
         let Some(actor) = &self.actor else {
             return arrows;
@@ -84,7 +86,10 @@ impl FlowMarks {
                     actor.clone(),
                     "kube-apiserver".to_string(),
                     "flow-write",
-                    format!("{} write{}", self.writes, if self.writes == 1 { "" } else { "s" }),
+                    lang.pick(
+                        format!("쓰기 {}", self.writes),
+                        format!("{} write{}", self.writes, if self.writes == 1 { "" } else { "s" }),
+                    ),
                 ));
             }
             arrows.push((
@@ -190,8 +195,8 @@ fn markup(arrows: &[(String, String, &'static str, String)], find: impl Fn(&str)
 }
 
 /// Draws the arrows into `svg`, placed over `container` (which holds the agents' chips).
-pub fn draw(svg: &Element, container: &Element, marks: &FlowMarks) {
-    let arrows = marks.arrows();
+pub fn draw(svg: &Element, container: &Element, marks: &FlowMarks, lang: Lang) {
+    let arrows = marks.arrows(lang);
     let find = |id: &str| -> Option<Box> {
         let selector = format!("[data-agent-id=\"{id}\"]");
         container
@@ -248,7 +253,7 @@ mod tests {
         assert_eq!(marks.state_of("kube-controller-manager"), Some("active"));
         assert_eq!(marks.state_of("kube-scheduler"), Some("woken"));
         assert_eq!(marks.state_of("etcd"), Some("touched"));
-        let arrows = marks.arrows();
+        let arrows = marks.arrows(Lang::En);
         let pairs: Vec<(&str, &str)> = arrows.iter().map(|(a, b, _, _)| (a.as_str(), b.as_str())).collect();
         assert_eq!(
             pairs,

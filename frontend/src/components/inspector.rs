@@ -114,7 +114,9 @@ fn scheduling_view(ctx: &Ctx, explain: &Result<ExplainView, String>) -> Html {
         let cells = view.nodes.iter().map(|n| match n.scores.iter().find(|s| &s.plugin == plugin) {
             Some(s) => match s.raw {
                 Some(raw) => html! {
-                    <td class="cell score" title={format!("raw {raw} → normalized {} × weight {}", s.normalized, s.weight)}>
+                    <td class="cell score" title={ctx.lang.pick(
+                        format!("원점수 {raw} → 정규화 {} × 가중치 {}", s.normalized, s.weight),
+                        format!("raw {raw} → normalized {} × weight {}", s.normalized, s.weight))}>
                         { s.normalized * s.weight }
                         <span class="score-detail">{ format!("{}×{}", s.normalized, s.weight) }</span>
                     </td>
@@ -328,7 +330,7 @@ pub fn inspector_panel(props: &InspectorProps) -> Html {
                 <span class="kind-tag">{ kind }</span>
                 <h2 id="inspector-title">{ target.name() }</h2>
                 if let Some(ns) = target.namespace() {
-                    <span class="muted">{ format!("namespace {ns}") }</span>
+                    <span class="muted">{ ctx.lang.pick(format!("네임스페이스 {ns}"), format!("namespace {ns}")) }</span>
                 }
                 <button id="close-inspector" class="icon-btn" aria-label={ctx.t("닫기 (Esc)", "Close (Esc)")}
                         title={ctx.t("닫기 (Esc)", "Close (Esc)")}

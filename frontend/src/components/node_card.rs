@@ -88,13 +88,17 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     };
     let capacity = html! {
             <div class="capacity">
-            <div class="meter" title={format!("CPU requested {} of {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli))}>
+            <div class="meter" title={ctx.lang.pick(
+                format!("파드들이 요청한 CPU {} / 할당 가능 {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli)),
+                format!("CPU requested by pods {} of {} allocatable", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli)))}>
                 <span class="meter-label">{ "cpu" }</span>
                 <span class="meter-bar"><span class="meter-fill" style={format!("width:{cpu_pct}%")}></span></span>
                 <span class="meter-value">{ format!("{} / {}", format::cpu(node.cpu_requested_milli), format::cpu(node.cpu_allocatable_milli)) }</span>
             </div>
-            <div class="meter" title={format!("Memory requested {} of {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes))}>
-                <span class="meter-label">{ "mem" }</span>
+            <div class="meter" title={ctx.lang.pick(
+                format!("파드들이 요청한 메모리 {} / 할당 가능 {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes)),
+                format!("Memory requested by pods {} of {} allocatable", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes)))}>
+                <span class="meter-label">{ ctx.t("메모리", "mem") }</span>
                 <span class="meter-bar"><span class="meter-fill" style={format!("width:{mem_pct}%")}></span></span>
                 <span class="meter-value">{ format!("{} / {}", format::memory(node.memory_requested_bytes), format::memory(node.memory_allocatable_bytes)) }</span>
             </div>
