@@ -122,7 +122,7 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
 
 /// Completes the last word of `line`.
 pub fn complete(line: &str, names: &Names) -> Completion {
-    let ends_in_space = line.is_empty() || line.ends_with(' ');
+    let ends_in_space = line.is_empty() || line.ends_with(char::is_whitespace);
     let words: Vec<&str> = line.split_whitespace().collect();
     let (before, current): (&[&str], &str) = if ends_in_space {
         (&words, "")
@@ -138,7 +138,7 @@ pub fn complete(line: &str, names: &Names) -> Completion {
         .filter(|c| c.starts_with(current))
         .collect();
     choices.dedup();
-    let head = &line[..line.len() - current.len()];
+    let head = line.strip_suffix(current).unwrap_or(line);
     match choices.len() {
         0 => Completion {
             line: line.to_string(),
@@ -196,5 +196,9 @@ mod tests {
         assert_eq!(complete("sim etcd ls ", &n).line, "sim etcd ls /registry/");
         assert_eq!(complete("nothing here", &n).line, "nothing here");
         assert_eq!(complete("", &n).choices.len(), PROGRAMS.len());
+        // Odd input never panics.
+        for odd in ["한\t", "kubectl\t", "\u{a0}", "k  ", "kubectl get pods\u{3000}b"] {
+            let _ = complete(odd, &n);
+        }
     }
 }

@@ -479,6 +479,15 @@ def test_language_switch(b):
     check("적용" in b.text("#apply") and "터미널" in b.text("#terminal .panel-head"), "the editor or terminal is not in Korean")
     b.click("#lessons-button")
     check("레슨" in b.text("#lesson-panel"), "the lesson panel is not in Korean")
+    # No English left in the chrome of the page (kubectl's own words aside).
+    chrome = b.script("""
+        return [...document.querySelectorAll('.topbar, .controlbar, .panel-head, #lesson-panel, .apply-result, .flow-caption')]
+            .map(e => e.innerText).join('\\n');
+    """)
+    english = [w for w in ["Lessons", "Share", "Step", "Play", "Reset", "Cluster", "Manifest", "Apply", "Delete",
+                           "Terminal", "Steps", "Add node", "Browse etcd", "virtual time", "wrote", "woke"]
+               if w in chrome.replace("kubectl", "")]
+    check(not english, f"English words left in the Korean UI: {english}")
     load(b)
     check("한 단계" in b.text("#step"), "the language was not remembered after a reload")
     shot(b, "korean.png", docs=True)
