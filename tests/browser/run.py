@@ -459,6 +459,31 @@ def test_garbage_does_not_crash(b):
     set_editor_fast(b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: keep\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n")
 
 
+def test_panels_collapse(b):
+    for panel, selector in [("lesson", "#lesson-panel"), ("cluster", "#cluster"), ("editor", "#editor-panel"),
+                            ("terminal", "#terminal"), ("steps", "#steps")]:
+        button = f'.collapse-btn[data-panel="{panel}"]'
+        check(b.script(f"return document.querySelector('{button}').getAttribute('aria-expanded');") == "true",
+              f"the {panel} panel does not say it is expanded")
+        b.click(button)
+        check("collapsed" in b.script(f"return document.querySelector('{selector}').className;"),
+              f"the {panel} panel did not collapse")
+        check(b.script(f"return document.querySelector('{button}').getAttribute('aria-expanded');") == "false",
+              f"the {panel} panel does not say it is collapsed")
+    load(b)
+    check("collapsed" in b.script("return document.getElementById('terminal').className;"),
+          "collapsed panels did not survive a reload")
+    for panel in ["lesson", "cluster", "editor", "terminal", "steps"]:
+        b.click(f'.collapse-btn[data-panel="{panel}"]')
+    check(b.find_all("#command") and b.find_all("#editor") and b.find_all(".map"), "a panel did not come back")
+    # The keyboard works the controls: Enter on the focused Step button steps.
+    before = int(b.text("#step-count"))
+    b.script("document.getElementById('step').focus();")
+    b.send_keys("#step", ENTER)
+    check(int(b.text("#step-count")) == before + 1 or notice(b), "Enter on the focused Step button did nothing")
+    assert_no_crash(b)
+
+
 # ---------------------------------------------------------------- saving and sharing
 
 def test_reload_persistence(b):
@@ -624,6 +649,7 @@ def test_docs_screenshots(b):
     b.click("#open-sandbox")
     b.click("#reset")
     b.click("#reset")
+    check(time_ms(b) == 0 and not pods(b), f"Reset did not give a fresh cluster: {time_ms(b)} ms, {pods(b)}")
     set_editor_fast(b, """apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -670,6 +696,7 @@ TESTS = [
     test_yaml_error_names_line,
     test_templates,
     test_garbage_does_not_crash,
+    test_panels_collapse,
     test_reload_persistence,
     test_language_switch,
     test_shared_link,
