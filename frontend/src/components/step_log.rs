@@ -38,6 +38,16 @@ pub fn trail_depths(trail: &[StepRecord]) -> Vec<(usize, &StepRecord)> {
 
 #[function_component(StepLog)]
 pub fn step_log(props: &StepLogProps) -> Html {
+    let body_ref = use_node_ref();
+    {
+        // A trail opens at its start.
+        let body_ref = body_ref.clone();
+        use_effect_with(props.trail.as_ref().map(|t| t.0), move |_| {
+            if let Some(body) = body_ref.cast::<web_sys::HtmlElement>() {
+                body.set_scroll_top(0);
+            }
+        });
+    }
     let Some(ctx) = use_ctx() else {
         return html! {};
     };
@@ -121,7 +131,7 @@ pub fn step_log(props: &StepLogProps) -> Html {
                 }
             </header>
             if !props.collapsed {
-                <div class="panel-body">{ body }</div>
+                <div class="panel-body" ref={body_ref}>{ body }</div>
             }
         </section>
     }
