@@ -27,7 +27,10 @@ fn main() {
          pub static LESSON_SOURCES: &[(&str, &str, &[(&str, &str)])] = &[\n",
     );
     for dir in &dirs {
-        let folder = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let yaml = dir.join("lesson.yaml");
         println!("cargo:rerun-if-changed={}", yaml.display());
         println!("cargo:rerun-if-changed={}", dir.display());
@@ -36,10 +39,17 @@ fn main() {
             .unwrap_or_default();
         files.retain(|p| is_manifest(p));
         files.sort();
-        let _ = write!(out, "    ({folder:?}, include_str!({:?}), &[", path_str(&yaml));
+        let _ = write!(
+            out,
+            "    ({folder:?}, include_str!({:?}), &[",
+            path_str(&yaml)
+        );
         for file in &files {
             println!("cargo:rerun-if-changed={}", file.display());
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             let _ = write!(out, "({name:?}, include_str!({:?})), ", path_str(file));
         }
         out.push_str("]),\n");
@@ -53,10 +63,16 @@ fn main() {
 }
 
 fn is_manifest(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     name != "lesson.yaml" && (name.ends_with(".yaml") || name.ends_with(".yml")) && path.is_file()
 }
 
 fn path_str(path: &Path) -> String {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().to_string()
+    path.canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .to_string()
 }

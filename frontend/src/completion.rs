@@ -25,9 +25,24 @@ const KUBECTL: &[&str] = &[
     "run", "scale", "set", "taint", "uncordon",
 ];
 const RESOURCES: &[&str] = &[
-    "pods", "deployments", "replicasets", "nodes", "events", "namespaces", "daemonsets",
-    "statefulsets", "jobs", "cronjobs", "services", "configmaps", "roles", "rolebindings",
-    "clusterroles", "clusterrolebindings", "serviceaccounts", "leases",
+    "pods",
+    "deployments",
+    "replicasets",
+    "nodes",
+    "events",
+    "namespaces",
+    "daemonsets",
+    "statefulsets",
+    "jobs",
+    "cronjobs",
+    "services",
+    "configmaps",
+    "roles",
+    "rolebindings",
+    "clusterroles",
+    "clusterrolebindings",
+    "serviceaccounts",
+    "leases",
 ];
 const SIM: &[&str] = &["step", "advance", "log", "trail", "explain", "etcd", "node"];
 const ROLLOUT: &[&str] = &["status", "history", "undo", "pause", "resume", "restart"];
@@ -92,12 +107,26 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
         [] => owned(PROGRAMS),
         ["kubectl"] | ["k"] => owned(KUBECTL),
         ["kubectl" | "k", "get" | "describe" | "delete"] => owned(RESOURCES),
-        ["kubectl" | "k", "get" | "describe" | "delete", resource] => names_for(resource, names).to_vec(),
+        ["kubectl" | "k", "get" | "describe" | "delete", resource] => {
+            names_for(resource, names).to_vec()
+        }
         ["kubectl" | "k", "set"] => vec!["image".into()],
-        ["kubectl" | "k", "scale"] => names.deployments.iter().map(|d| format!("deployment/{d}")).collect(),
-        ["kubectl" | "k", "set", "image"] => names.deployments.iter().map(|d| format!("deployment/{d}")).collect(),
+        ["kubectl" | "k", "scale"] => names
+            .deployments
+            .iter()
+            .map(|d| format!("deployment/{d}"))
+            .collect(),
+        ["kubectl" | "k", "set", "image"] => names
+            .deployments
+            .iter()
+            .map(|d| format!("deployment/{d}"))
+            .collect(),
         ["kubectl" | "k", "rollout"] => owned(ROLLOUT),
-        ["kubectl" | "k", "rollout", _] => names.deployments.iter().map(|d| format!("deployment/{d}")).collect(),
+        ["kubectl" | "k", "rollout", _] => names
+            .deployments
+            .iter()
+            .map(|d| format!("deployment/{d}"))
+            .collect(),
         ["kubectl" | "k", "cordon" | "uncordon" | "drain"] => names.nodes.clone(),
         ["kubectl" | "k", "taint" | "label"] => vec!["nodes".into(), "pods".into()],
         ["kubectl" | "k", "taint" | "label", resource] => names_for(resource, names).to_vec(),
@@ -111,7 +140,12 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
             .pods
             .iter()
             .map(|p| format!("/registry/pods/default/{p}"))
-            .chain(names.deployments.iter().map(|d| format!("/registry/deployments/default/{d}")))
+            .chain(
+                names
+                    .deployments
+                    .iter()
+                    .map(|d| format!("/registry/deployments/default/{d}")),
+            )
             .chain(names.nodes.iter().map(|n| format!("/registry/minions/{n}")))
             .collect(),
         ["sim", "node"] => vec!["add".into(), "fail".into(), "recover".into()],
@@ -154,7 +188,11 @@ pub fn complete(line: &str, names: &Names) -> Completion {
         }
         _ => {
             let prefix = common_prefix(&choices);
-            let word = if prefix.len() > current.len() { prefix } else { current.to_string() };
+            let word = if prefix.len() > current.len() {
+                prefix
+            } else {
+                current.to_string()
+            };
             Completion {
                 line: format!("{head}{word}"),
                 choices,
@@ -184,20 +222,44 @@ mod tests {
         assert_eq!(complete("kub", &n).line, "kubectl ");
         assert_eq!(complete("kubectl g", &n).line, "kubectl get ");
         assert_eq!(complete("kubectl get po", &n).line, "kubectl get pods ");
-        assert_eq!(complete("kubectl get pods b", &n).line, "kubectl get pods big ");
+        assert_eq!(
+            complete("kubectl get pods b", &n).line,
+            "kubectl get pods big "
+        );
         let c = complete("kubectl describe pod web", &n);
         assert_eq!(c.line, "kubectl describe pod web-ab");
         assert_eq!(c.choices, ["web-abc", "web-abd"]);
-        assert_eq!(complete("kubectl apply -f m", &n).line, "kubectl apply -f manifest.yaml ");
-        assert_eq!(complete("kubectl get pods -o w", &n).line, "kubectl get pods -o wide ");
-        assert_eq!(complete("kubectl get pods -n kube-system b", &n).line, "kubectl get pods -n kube-system big ");
-        assert_eq!(complete("sim node fail node-", &n).choices, ["node-1", "node-2"]);
-        assert_eq!(complete("kubectl scale d", &n).line, "kubectl scale deployment/web ");
+        assert_eq!(
+            complete("kubectl apply -f m", &n).line,
+            "kubectl apply -f manifest.yaml "
+        );
+        assert_eq!(
+            complete("kubectl get pods -o w", &n).line,
+            "kubectl get pods -o wide "
+        );
+        assert_eq!(
+            complete("kubectl get pods -n kube-system b", &n).line,
+            "kubectl get pods -n kube-system big "
+        );
+        assert_eq!(
+            complete("sim node fail node-", &n).choices,
+            ["node-1", "node-2"]
+        );
+        assert_eq!(
+            complete("kubectl scale d", &n).line,
+            "kubectl scale deployment/web "
+        );
         assert_eq!(complete("sim etcd ls ", &n).line, "sim etcd ls /registry/");
         assert_eq!(complete("nothing here", &n).line, "nothing here");
         assert_eq!(complete("", &n).choices.len(), PROGRAMS.len());
         // Odd input never panics.
-        for odd in ["한\t", "kubectl\t", "\u{a0}", "k  ", "kubectl get pods\u{3000}b"] {
+        for odd in [
+            "한\t",
+            "kubectl\t",
+            "\u{a0}",
+            "k  ",
+            "kubectl get pods\u{3000}b",
+        ] {
             let _ = complete(odd, &n);
         }
     }

@@ -10,7 +10,10 @@ fn value_class(value: &str) -> &'static str {
         ""
     } else if v.starts_with('"') || v.starts_with('\'') {
         "y-str"
-    } else if matches!(v, "true" | "false" | "null" | "~" | "yes" | "no" | "True" | "False") {
+    } else if matches!(
+        v,
+        "true" | "false" | "null" | "~" | "yes" | "no" | "True" | "False"
+    ) {
         "y-bool"
     } else if v.parse::<f64>().is_ok() {
         "y-num"
@@ -52,12 +55,19 @@ pub fn line(text: &str) -> Vec<Piece> {
         out.push(("", code[..indent_len].to_string()));
     }
     // List dashes.
-    while let Some(after) = rest.strip_prefix("- ").or_else(|| (rest == "-").then_some("")) {
+    while let Some(after) = rest
+        .strip_prefix("- ")
+        .or_else(|| (rest == "-").then_some(""))
+    {
         out.push(("y-punct", rest[..rest.len() - after.len()].to_string()));
         rest = after;
     }
     // `key: value`: a colon followed by a space or the end, outside quotes and flow collections.
-    let key_end = if rest.starts_with('"') || rest.starts_with('\'') || rest.starts_with('{') || rest.starts_with('[') {
+    let key_end = if rest.starts_with('"')
+        || rest.starts_with('\'')
+        || rest.starts_with('{')
+        || rest.starts_with('[')
+    {
         None
     } else {
         rest.char_indices()
@@ -92,15 +102,30 @@ mod tests {
 
     #[test]
     fn yaml_lines() {
-        assert_eq!(classes("apiVersion: apps/v1"), ["y-key", "y-punct", "y-val"]);
+        assert_eq!(
+            classes("apiVersion: apps/v1"),
+            ["y-key", "y-punct", "y-val"]
+        );
         assert_eq!(classes("  replicas: 3"), ["", "y-key", "y-punct", "y-num"]);
-        assert_eq!(classes("- name: web # the app"), ["y-punct", "y-key", "y-punct", "y-val", "y-comment"]);
+        assert_eq!(
+            classes("- name: web # the app"),
+            ["y-punct", "y-key", "y-punct", "y-val", "y-comment"]
+        );
         assert_eq!(classes("---"), ["y-doc"]);
         assert_eq!(classes("# only a comment"), ["y-comment"]);
-        assert_eq!(classes("  image: \"nginx:1.27\""), ["", "y-key", "y-punct", "y-str"]);
-        assert_eq!(classes("    - containerPort: 80"), ["", "y-punct", "y-key", "y-punct", "y-num"]);
+        assert_eq!(
+            classes("  image: \"nginx:1.27\""),
+            ["", "y-key", "y-punct", "y-str"]
+        );
+        assert_eq!(
+            classes("    - containerPort: 80"),
+            ["", "y-punct", "y-key", "y-punct", "y-num"]
+        );
         assert_eq!(classes("spec:"), ["y-key", "y-punct"]);
-        assert_eq!(classes("  url: http://x:80/a#b"), ["", "y-key", "y-punct", "y-val"]);
+        assert_eq!(
+            classes("  url: http://x:80/a#b"),
+            ["", "y-key", "y-punct", "y-val"]
+        );
         // The pieces always give back the line.
         for text in ["a: b # c", "  - - x", "\"q: uoted\": 1", "x:y", "été: 중국"] {
             let joined: String = line(text).into_iter().map(|(_, t)| t).collect();

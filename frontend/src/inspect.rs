@@ -11,8 +11,13 @@ use serde_json::Value;
 /// What the inspector looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    Pod { namespace: String, name: String },
-    Node { name: String },
+    Pod {
+        namespace: String,
+        name: String,
+    },
+    Node {
+        name: String,
+    },
     /// Any other object, by kubectl's resource name (`deployment`, `replicaset`).
     Object {
         resource: String,
@@ -302,8 +307,12 @@ fn dependent_resources(kind: &str) -> &'static [&'static str] {
 fn owners(target: &Target, sim: &mut Simulation) -> Owners {
     let mut result = Owners::default();
     if let Target::Node { name } = target {
-        result.commands.push(format!("kubectl describe node {name}"));
-        result.commands.push("kubectl get pods -A -o wide".to_string());
+        result
+            .commands
+            .push(format!("kubectl describe node {name}"));
+        result
+            .commands
+            .push("kubectl get pods -A -o wide".to_string());
         let view = sim.view();
         if let Some(node) = view.nodes.iter().find(|n| &n.name == name) {
             result.owns = node
@@ -377,9 +386,10 @@ fn owners(target: &Target, sim: &mut Simulation) -> Owners {
 
     // Down: what names this object as its controller.
     for resource in dependent_resources(&kind) {
-        result
-            .commands
-            .push(format!("kubectl get {resource} -n {}", ns.as_deref().unwrap_or("default")));
+        result.commands.push(format!(
+            "kubectl get {resource} -n {}",
+            ns.as_deref().unwrap_or("default")
+        ));
         for item in list_json(sim, resource, ns.as_deref()) {
             if controller_ref(&item).is_some_and(|(_, owner)| owner == uid) {
                 if let Some(name) = object_name(&item) {
@@ -407,7 +417,13 @@ mod tests {
     #[test]
     fn a_pod_has_its_story_owners_and_scheduling() {
         let mut sim = cluster();
-        let pod = sim.view().nodes.iter().flat_map(|n| n.pods.clone()).next().unwrap();
+        let pod = sim
+            .view()
+            .nodes
+            .iter()
+            .flat_map(|n| n.pods.clone())
+            .next()
+            .unwrap();
         let target = Target::Pod {
             namespace: pod.namespace.clone(),
             name: pod.name.clone(),
@@ -418,7 +434,12 @@ mod tests {
         let out = inspector.output.clone().unwrap();
         assert!(out.stdout.contains("Events:"), "{}", out.stdout);
         inspector.set_tab(Tab::Yaml, &mut sim);
-        assert!(inspector.output.as_ref().unwrap().stdout.contains("kind: Pod"));
+        assert!(inspector
+            .output
+            .as_ref()
+            .unwrap()
+            .stdout
+            .contains("kind: Pod"));
         inspector.set_tab(Tab::Owners, &mut sim);
         let owners = inspector.owners.clone().unwrap();
         let kinds: Vec<&str> = owners.chain.iter().map(|o| o.kind.as_str()).collect();
@@ -428,7 +449,10 @@ mod tests {
         let explain = inspector.explain.clone().unwrap().unwrap();
         assert_eq!(explain.bound_to, pod.node);
         // Deleted: the inspector says so instead of failing.
-        sim.run_command(&format!("kubectl delete pod {} --grace-period=0", pod.name), &NoFiles);
+        sim.run_command(
+            &format!("kubectl delete pod {} --grace-period=0", pod.name),
+            &NoFiles,
+        );
         sim.advance(SimDuration::from_secs(1));
         inspector.refresh(&mut sim);
         assert!(!inspector.exists);
@@ -448,8 +472,18 @@ mod tests {
         assert!(owners.chain.is_empty());
         assert_eq!(owners.owns.len(), 1);
         assert_eq!(owners.owns[0].kind, "ReplicaSet");
-        let mut node = Inspector::open(Target::Node { name: "node-1".into() }, &mut sim);
-        assert!(node.output.as_ref().unwrap().stdout.contains("Allocated resources"));
+        let mut node = Inspector::open(
+            Target::Node {
+                name: "node-1".into(),
+            },
+            &mut sim,
+        );
+        assert!(node
+            .output
+            .as_ref()
+            .unwrap()
+            .stdout
+            .contains("Allocated resources"));
         node.set_tab(Tab::Owners, &mut sim);
         assert_eq!(node.owners.as_ref().unwrap().owns.len(), 1);
     }
@@ -467,8 +501,15 @@ mod tests {
         assert!(etcd.etcd.history.len() >= 2, "{:?}", etcd.etcd.history);
         assert!(etcd.etcd.value.contains("web"), "{}", etcd.etcd.value);
         let first = etcd.etcd.history[0].0;
-        etcd.select_key("/registry/deployments/default/web".into(), Some(first), &mut sim);
-        assert_eq!(etcd.command, format!("sim etcd get /registry/deployments/default/web --rev {first}"));
+        etcd.select_key(
+            "/registry/deployments/default/web".into(),
+            Some(first),
+            &mut sim,
+        );
+        assert_eq!(
+            etcd.command,
+            format!("sim etcd get /registry/deployments/default/web --rev {first}")
+        );
         assert!(!etcd.etcd.value.is_empty());
     }
 }

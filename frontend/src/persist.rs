@@ -260,7 +260,11 @@ mod tests {
         for text in ["", "a", "ab", "abc", "abcd", "한국어 ✓ {\"x\": 1}"] {
             let enc = base64url_encode(text.as_bytes());
             assert!(!enc.contains('=') && !enc.contains('+') && !enc.contains('/'));
-            assert_eq!(base64url_decode(&enc).as_deref(), Some(text.as_bytes()), "{text}");
+            assert_eq!(
+                base64url_decode(&enc).as_deref(),
+                Some(text.as_bytes()),
+                "{text}"
+            );
         }
         assert_eq!(base64url_encode(b"hello"), "aGVsbG8");
         assert_eq!(base64url_decode("a"), None);

@@ -290,7 +290,11 @@ impl Playground {
         };
 
         let speed = saved.ui.speed.min(SPEEDS.len() - 1);
-        let speed = if stored.is_none() { DEFAULT_SPEED } else { speed };
+        let speed = if stored.is_none() {
+            DEFAULT_SPEED
+        } else {
+            speed
+        };
         let collapsed = Rc::new(saved.ui.collapsed.clone());
         let mut state = Playground {
             kind: ws.kind.clone(),
@@ -369,7 +373,10 @@ impl Playground {
     }
 
     pub fn current_text(&self) -> String {
-        self.files.get(&self.current_file).cloned().unwrap_or_default()
+        self.files
+            .get(&self.current_file)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The file the editor opens: the one the current step applies, else the first.
@@ -388,7 +395,11 @@ impl Playground {
             })
             .filter(|f| files.contains_key(f));
         step_file
-            .or_else(|| files.contains_key(SANDBOX_FILE).then(|| SANDBOX_FILE.to_string()))
+            .or_else(|| {
+                files
+                    .contains_key(SANDBOX_FILE)
+                    .then(|| SANDBOX_FILE.to_string())
+            })
             .or_else(|| files.keys().next().cloned())
             .unwrap_or_else(|| SANDBOX_FILE.to_string())
     }
@@ -485,7 +496,10 @@ impl Playground {
         saved.ui.speed = self.speed;
         let json = saved.to_json();
         drop(ws);
-        if !persist::store(persist::STATE_KEY, &json) && !self.storage_warned && cfg!(target_arch = "wasm32") {
+        if !persist::store(persist::STATE_KEY, &json)
+            && !self.storage_warned
+            && cfg!(target_arch = "wasm32")
+        {
             self.storage_warned = true;
             self.notice = Some(Notice {
                 tone: Tone::Warning,
@@ -544,7 +558,9 @@ impl Playground {
     fn switch_to(&mut self, kind: WorkspaceKind) {
         self.save();
         self.notice = None;
-        let lesson = kind.lesson_id().and_then(|id| self.catalog.get(id).cloned());
+        let lesson = kind
+            .lesson_id()
+            .and_then(|id| self.catalog.get(id).cloned());
         let restored = match self.saved.workspaces.get(&kind.key()) {
             Some(saved) => Workspace::restore(saved, lesson.clone()).map_err(|e| {
                 self.lang.pick(
@@ -602,7 +618,11 @@ impl Playground {
 }
 
 /// Opens the workspace a shared link's hash carries: `Ok(None)` when the hash is no share link.
-fn open_shared(lang: Lang, catalog: &Catalog, hash: &str) -> Result<Option<(Workspace, Notice)>, Notice> {
+fn open_shared(
+    lang: Lang,
+    catalog: &Catalog,
+    hash: &str,
+) -> Result<Option<(Workspace, Notice)>, Notice> {
     let cannot = |e: String| Notice {
         tone: Tone::Error,
         text: lang.pick(
@@ -613,7 +633,10 @@ fn open_shared(lang: Lang, catalog: &Catalog, hash: &str) -> Result<Option<(Work
     let Some(link) = persist::parse_share_hash(hash).map_err(cannot)? else {
         return Ok(None);
     };
-    let lesson = link.kind.lesson_id().and_then(|id| catalog.get(id).cloned());
+    let lesson = link
+        .kind
+        .lesson_id()
+        .and_then(|id| catalog.get(id).cloned());
     let ws = Workspace::restore(&link, lesson).map_err(cannot)?;
     Ok(Some((
         ws,
@@ -730,8 +753,14 @@ impl Reducible for Playground {
                 next.notice = (steps == 0).then(|| Notice {
                     tone: Tone::Info,
                     text: next.lang.pick(
-                        format!("{}초가 흘렀지만 어느 컴포넌트도 할 일이 없었습니다.", ms as f64 / 1000.0),
-                        format!("{}s passed; no component had anything to do.", ms as f64 / 1000.0),
+                        format!(
+                            "{}초가 흘렀지만 어느 컴포넌트도 할 일이 없었습니다.",
+                            ms as f64 / 1000.0
+                        ),
+                        format!(
+                            "{}s passed; no component had anything to do.",
+                            ms as f64 / 1000.0
+                        ),
                     ),
                 });
                 keep_notice = true;
@@ -748,8 +777,11 @@ impl Reducible for Playground {
                 if !next.playing {
                     return self;
                 }
-                let ms = (f64::from(TICK_MS) * SPEEDS.get(next.speed).copied().unwrap_or(1.0)) as u64;
-                next.ws.borrow_mut().advance(SimDuration::from_millis(ms.max(1)));
+                let ms =
+                    (f64::from(TICK_MS) * SPEEDS.get(next.speed).copied().unwrap_or(1.0)) as u64;
+                next.ws
+                    .borrow_mut()
+                    .advance(SimDuration::from_millis(ms.max(1)));
                 next.ticks_since_save += 1;
                 save = next.ticks_since_save >= SAVE_EVERY_TICKS;
                 keep_notice = true;
@@ -785,13 +817,19 @@ impl Reducible for Playground {
                             tone: Tone::Info,
                             text: next
                                 .lang
-                                .t("새 클러스터로 다시 시작했습니다.", "Started again on a fresh cluster.")
+                                .t(
+                                    "새 클러스터로 다시 시작했습니다.",
+                                    "Started again on a fresh cluster.",
+                                )
                                 .into(),
                         });
                         keep_notice = true;
                     }
                     Err(e) => {
-                        next.notice = Some(Notice { tone: Tone::Error, text: e });
+                        next.notice = Some(Notice {
+                            tone: Tone::Error,
+                            text: e,
+                        });
                         keep_notice = true;
                     }
                 }
@@ -860,8 +898,14 @@ impl Reducible for Playground {
             }
             Action::ShowTrail(id) => {
                 next.trail = id.and_then(|id| {
-                    let steps: Vec<StepRecord> =
-                        next.ws.borrow().sim().trail(id).into_iter().cloned().collect();
+                    let steps: Vec<StepRecord> = next
+                        .ws
+                        .borrow()
+                        .sim()
+                        .trail(id)
+                        .into_iter()
+                        .cloned()
+                        .collect();
                     (!steps.is_empty()).then(|| Rc::new((id, steps)))
                 });
                 if let Some(id) = id {
@@ -882,7 +926,11 @@ impl Reducible for Playground {
             }
             Action::EtcdKey(key, rev) => {
                 if let Some(inspector) = &mut next.inspector {
-                    Rc::make_mut(inspector).select_key(key, rev, &mut next.ws.borrow_mut().session.sim);
+                    Rc::make_mut(inspector).select_key(
+                        key,
+                        rev,
+                        &mut next.ws.borrow_mut().session.sim,
+                    );
                 }
                 return Rc::new(next);
             }
@@ -936,7 +984,10 @@ impl Reducible for Playground {
             }
         }
         if !keep_notice
-            && matches!(next.notice.as_ref().map(|n| n.tone), Some(Tone::Info | Tone::Success))
+            && matches!(
+                next.notice.as_ref().map(|n| n.tone),
+                Some(Tone::Info | Tone::Success)
+            )
         {
             next.notice = None;
         }
@@ -968,7 +1019,12 @@ mod tests {
     }
 
     fn boot(stored: Option<&str>, hash: &str) -> Rc<Playground> {
-        Rc::new(Playground::start(Lang::En, Rc::new(Catalog::load()), stored, hash))
+        Rc::new(Playground::start(
+            Lang::En,
+            Rc::new(Catalog::load()),
+            stored,
+            hash,
+        ))
     }
 
     #[test]

@@ -183,7 +183,12 @@ mod tests {
         for template in TEMPLATES {
             let mut sim = Simulation::new(SimConfig::default());
             let report = sim.apply_yaml_report("t.yaml", template.text);
-            assert!(report.errors.is_empty(), "{}: {:?}", template.kind, report.errors);
+            assert!(
+                report.errors.is_empty(),
+                "{}: {:?}",
+                template.kind,
+                report.errors
+            );
             assert!(!report.applied.is_empty(), "{}", template.kind);
             sim.advance(SimDuration::from_secs(30));
         }

@@ -147,7 +147,10 @@ impl Workspace {
             timeline: Scenario::new(&config),
             replayed: 0,
             rewound: false,
-            files: BTreeMap::from([(SANDBOX_FILE.to_string(), samples::SAMPLE_DEPLOYMENT.to_string())]),
+            files: BTreeMap::from([(
+                SANDBOX_FILE.to_string(),
+                samples::SAMPLE_DEPLOYMENT.to_string(),
+            )]),
             recorded: BTreeMap::new(),
             setup_entries: 0,
             setup_end_ms: 0,
@@ -357,7 +360,10 @@ impl Workspace {
     }
 
     pub fn command_marks_len(&self) -> usize {
-        self.timeline.entries.len().saturating_sub(self.setup_entries)
+        self.timeline
+            .entries
+            .len()
+            .saturating_sub(self.setup_entries)
     }
 
     /// Rebuilds the cluster as it was at `at_ms` by replaying the timeline up to it
@@ -476,7 +482,10 @@ impl Workspace {
     }
 
     /// Rebuilds a saved workspace by replaying it. `lesson` is the lesson it belongs to.
-    pub fn restore(saved: &SavedWorkspace, lesson: Option<Rc<Lesson>>) -> Result<Workspace, String> {
+    pub fn restore(
+        saved: &SavedWorkspace,
+        lesson: Option<Rc<Lesson>>,
+    ) -> Result<Workspace, String> {
         let timeline = Scenario::from_json(&saved.scenario)?;
         if timeline.now_ms > MAX_REPLAY_MS {
             return Err(format!(
@@ -492,7 +501,10 @@ impl Workspace {
             ));
         }
         if timeline.entries.windows(2).any(|w| w[0].at_ms > w[1].at_ms)
-            || timeline.entries.last().is_some_and(|e| e.at_ms > timeline.now_ms)
+            || timeline
+                .entries
+                .last()
+                .is_some_and(|e| e.at_ms > timeline.now_ms)
         {
             return Err("its commands are not in time order".into());
         }
@@ -511,16 +523,19 @@ impl Workspace {
                     || timeline.seed != l.cluster.seed
                     || timeline.workers != l.cluster.workers
                 {
-                    return Err(format!(
-                        "lesson {id} has changed since this was saved"
-                    ));
+                    return Err(format!("lesson {id} has changed since this was saved"));
                 }
                 if saved.progress.step > l.steps.len() {
-                    return Err(format!("lesson {id} has no step {}", saved.progress.step + 1));
+                    return Err(format!(
+                        "lesson {id} has no step {}",
+                        saved.progress.step + 1
+                    ));
                 }
             }
             (WorkspaceKind::Lesson(id), _) => {
-                return Err(format!("there is no lesson {id:?} in this version of kubeplay"))
+                return Err(format!(
+                    "there is no lesson {id:?} in this version of kubeplay"
+                ))
             }
             (WorkspaceKind::Sandbox, Some(_)) => {
                 return Err("a sandbox was given a lesson".into());
@@ -754,7 +769,12 @@ steps:
         let mut again = Workspace::restore(&ws.save(), None).unwrap();
         assert_eq!(again.now_ms(), ws.now_ms());
         assert_eq!(pods(&mut again), pods(&mut ws));
-        let ids = |w: &Workspace| w.sim().steps().map(|s| (s.id, s.time_ms, s.summary.clone())).collect::<Vec<_>>();
+        let ids = |w: &Workspace| {
+            w.sim()
+                .steps()
+                .map(|s| (s.id, s.time_ms, s.summary.clone()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&again), ids(&ws));
     }
 

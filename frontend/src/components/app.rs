@@ -31,9 +31,8 @@ pub fn app() -> Html {
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
-            let interval = playing.then(|| {
-                Interval::new(TICK_MS, move || dispatcher.dispatch(Action::Tick))
-            });
+            let interval =
+                playing.then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(Action::Tick)));
             move || drop(interval)
         });
     }

@@ -18,7 +18,10 @@ pub fn apply_result(props: &ApplyResultProps) -> Html {
     };
     let problem = |p: &ApplyProblem| {
         let place = match (p.line, p.column) {
-            (Some(l), Some(c)) => ctx.lang.pick(format!("{l}번째 줄, {c}번째 칸"), format!("Line {l}, column {c}")),
+            (Some(l), Some(c)) => ctx.lang.pick(
+                format!("{l}번째 줄, {c}번째 칸"),
+                format!("Line {l}, column {c}"),
+            ),
             (Some(l), None) => ctx.lang.pick(format!("{l}번째 줄"), format!("Line {l}")),
             _ => ctx.t("매니페스트", "The manifest").to_string(),
         };

@@ -101,7 +101,9 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
     let map_ref = use_node_ref();
     let svg_ref = use_node_ref();
     let marks = FlowMarks::from_step(props.flow.as_ref());
-    let lang = use_context::<crate::components::Ctx>().map(|c| c.lang).unwrap_or_default();
+    let lang = use_context::<crate::components::Ctx>()
+        .map(|c| c.lang)
+        .unwrap_or_default();
     let current_marks = use_mut_ref(FlowMarks::default);
     *current_marks.borrow_mut() = marks.clone();
     {
@@ -123,7 +125,9 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
             let redraw = {
                 let map_ref = map_ref.clone();
                 Closure::<dyn FnMut()>::new(move || {
-                    if let (Some(map), Some(svg)) = (map_ref.cast::<Element>(), svg_ref.cast::<Element>()) {
+                    if let (Some(map), Some(svg)) =
+                        (map_ref.cast::<Element>(), svg_ref.cast::<Element>())
+                    {
                         flow::draw(&svg, &map, &current_marks.borrow(), lang);
                     }
                 })
@@ -144,7 +148,8 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
         return html! {};
     };
     let view = &props.view;
-    let total_pods: usize = view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
+    let total_pods: usize =
+        view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + view.unscheduled.len();
     let compact = total_pods > COMPACT_ABOVE;
     let (control, workers): (Vec<_>, Vec<_>) = view.nodes.iter().partition(|n| is_control_plane(n));
     let selected_pod = match &props.inspecting {

@@ -59,7 +59,11 @@ fn highlighted(text: &str) -> Html {
         .collect()
 }
 
-fn sync_scroll(textarea: &HtmlTextAreaElement, gutter: Option<HtmlElement>, code: Option<HtmlElement>) {
+fn sync_scroll(
+    textarea: &HtmlTextAreaElement,
+    gutter: Option<HtmlElement>,
+    code: Option<HtmlElement>,
+) {
     if let Some(gutter) = gutter {
         gutter.set_scroll_top(textarea.scroll_top());
     }
@@ -89,7 +93,11 @@ pub fn manifest_editor(props: &ManifestEditorProps) -> Html {
     let Some(ctx) = use_ctx() else {
         return html! {};
     };
-    let text = props.files.get(props.current.as_str()).cloned().unwrap_or_default();
+    let text = props
+        .files
+        .get(props.current.as_str())
+        .cloned()
+        .unwrap_or_default();
 
     let on_input = ctx.cb(|e: InputEvent| {
         let textarea: HtmlTextAreaElement = e.target_unchecked_into();

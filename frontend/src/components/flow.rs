@@ -22,7 +22,10 @@ pub fn agent_of(component: &str) -> Option<String> {
     if component == "kubectl" {
         return Some("kubectl".into());
     }
-    if matches!(component, "default-scheduler" | "scheduler" | "kube-scheduler") {
+    if matches!(
+        component,
+        "default-scheduler" | "scheduler" | "kube-scheduler"
+    ) {
         return Some("kube-scheduler".into());
     }
     if component.starts_with("kubelet/") || component.starts_with("kube-proxy/") {
@@ -88,7 +91,11 @@ impl FlowMarks {
                     "flow-write",
                     lang.pick(
                         format!("쓰기 {}", self.writes),
-                        format!("{} write{}", self.writes, if self.writes == 1 { "" } else { "s" }),
+                        format!(
+                            "{} write{}",
+                            self.writes,
+                            if self.writes == 1 { "" } else { "s" }
+                        ),
                     ),
                 ));
             }
@@ -131,8 +138,16 @@ impl Box {
         if dx == 0.0 && dy == 0.0 {
             return (cx, cy);
         }
-        let sx = if dx != 0.0 { (self.w / 2.0) / dx.abs() } else { f64::INFINITY };
-        let sy = if dy != 0.0 { (self.h / 2.0) / dy.abs() } else { f64::INFINITY };
+        let sx = if dx != 0.0 {
+            (self.w / 2.0) / dx.abs()
+        } else {
+            f64::INFINITY
+        };
+        let sy = if dy != 0.0 {
+            (self.h / 2.0) / dy.abs()
+        } else {
+            f64::INFINITY
+        };
         let s = sx.min(sy).min(1.0);
         (cx + dx * s, cy + dy * s)
     }
@@ -154,7 +169,10 @@ fn box_of(el: &Element, origin: &Element) -> Box {
 }
 
 /// The SVG markup of the arrows, given where each agent's chip is.
-fn markup(arrows: &[(String, String, &'static str, String)], find: impl Fn(&str) -> Option<Box>) -> String {
+fn markup(
+    arrows: &[(String, String, &'static str, String)],
+    find: impl Fn(&str) -> Option<Box>,
+) -> String {
     let mut out = String::from(
         "<defs>\
          <marker id=\"ah-write\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" class=\"ah-write\"/></marker>\
@@ -174,7 +192,10 @@ fn markup(arrows: &[(String, String, &'static str, String)], find: impl Fn(&str)
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         // Bow the arrows a little (alternating sides) so parallel ones stay apart.
         let bow = (len * 0.18).min(60.0) * if i % 2 == 0 { 1.0 } else { -1.0 };
-        let (cx, cy) = ((x1 + x2) / 2.0 - dy / len * bow, (y1 + y2) / 2.0 + dx / len * bow);
+        let (cx, cy) = (
+            (x1 + x2) / 2.0 - dy / len * bow,
+            (y1 + y2) / 2.0 + dx / len * bow,
+        );
         let marker = match *class {
             "flow-write" => "ah-write",
             "flow-store" => "ah-store",
@@ -185,7 +206,10 @@ fn markup(arrows: &[(String, String, &'static str, String)], find: impl Fn(&str)
         ));
         if !label.is_empty() && len > 90.0 {
             // The label sits at the curve's midpoint.
-            let (mx, my) = (0.25 * x1 + 0.5 * cx + 0.25 * x2, 0.25 * y1 + 0.5 * cy + 0.25 * y2);
+            let (mx, my) = (
+                0.25 * x1 + 0.5 * cx + 0.25 * x2,
+                0.25 * y1 + 0.5 * cy + 0.25 * y2,
+            );
             out.push_str(&format!(
                 "<text class=\"flow-label {class}\" x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\" dy=\"-4\">{label}</text>"
             ));
@@ -221,10 +245,22 @@ mod tests {
 
     #[test]
     fn components_map_to_agents() {
-        assert_eq!(agent_of("default-scheduler").as_deref(), Some("kube-scheduler"));
-        assert_eq!(agent_of("replicaset-controller (default/web-7d9f)").as_deref(), Some("kube-controller-manager"));
-        assert_eq!(agent_of("node-lifecycle-controller").as_deref(), Some("kube-controller-manager"));
-        assert_eq!(agent_of("kubelet/node-2 (default/web-1)").as_deref(), Some("kubelet/node-2"));
+        assert_eq!(
+            agent_of("default-scheduler").as_deref(),
+            Some("kube-scheduler")
+        );
+        assert_eq!(
+            agent_of("replicaset-controller (default/web-7d9f)").as_deref(),
+            Some("kube-controller-manager")
+        );
+        assert_eq!(
+            agent_of("node-lifecycle-controller").as_deref(),
+            Some("kube-controller-manager")
+        );
+        assert_eq!(
+            agent_of("kubelet/node-2 (default/web-1)").as_deref(),
+            Some("kubelet/node-2")
+        );
         assert_eq!(agent_of("kubectl").as_deref(), Some("kubectl"));
         assert_eq!(agent_of("somebody"), None);
     }
@@ -249,12 +285,21 @@ mod tests {
         };
         let marks = FlowMarks::from_step(Some(&step));
         assert_eq!(marks.actor.as_deref(), Some("kube-controller-manager"));
-        assert_eq!(marks.woken, vec!["kube-scheduler".to_string(), "kube-controller-manager".to_string()]);
+        assert_eq!(
+            marks.woken,
+            vec![
+                "kube-scheduler".to_string(),
+                "kube-controller-manager".to_string()
+            ]
+        );
         assert_eq!(marks.state_of("kube-controller-manager"), Some("active"));
         assert_eq!(marks.state_of("kube-scheduler"), Some("woken"));
         assert_eq!(marks.state_of("etcd"), Some("touched"));
         let arrows = marks.arrows(Lang::En);
-        let pairs: Vec<(&str, &str)> = arrows.iter().map(|(a, b, _, _)| (a.as_str(), b.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = arrows
+            .iter()
+            .map(|(a, b, _, _)| (a.as_str(), b.as_str()))
+            .collect();
         assert_eq!(
             pairs,
             [
@@ -264,13 +309,25 @@ mod tests {
                 ("kube-apiserver", "kube-controller-manager"),
             ]
         );
-        let svg = markup(&arrows, |_| Some(Box { x: 0.0, y: 0.0, w: 10.0, h: 10.0 }));
+        let svg = markup(&arrows, |_| {
+            Some(Box {
+                x: 0.0,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            })
+        });
         assert_eq!(svg.matches("<path class=\"flow-arrow").count(), 4);
     }
 
     #[test]
     fn edges() {
-        let b = Box { x: 0.0, y: 0.0, w: 100.0, h: 20.0 };
+        let b = Box {
+            x: 0.0,
+            y: 0.0,
+            w: 100.0,
+            h: 20.0,
+        };
         assert_eq!(b.edge_toward(200.0, 10.0), (100.0, 10.0));
         assert_eq!(b.edge_toward(50.0, 100.0), (50.0, 20.0));
     }

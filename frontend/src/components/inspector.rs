@@ -237,7 +237,11 @@ fn actions(ctx: &Ctx, target: &Target, exists: bool) -> Html {
     }
     match target {
         Target::Pod { namespace, name } => {
-            let ns = if namespace == "default" { String::new() } else { format!(" -n {namespace}") };
+            let ns = if namespace == "default" {
+                String::new()
+            } else {
+                format!(" -n {namespace}")
+            };
             html! {
                 <div class="inspector-actions">
                     { button("kill-pod", ctx.t("파드 죽이기", "Kill pod"), format!("kubectl delete pod {name}{ns}"), "danger") }
@@ -253,8 +257,15 @@ fn actions(ctx: &Ctx, target: &Target, exists: bool) -> Html {
                 { button("drain-node", ctx.t("비우기", "Drain"), format!("kubectl drain {name} --ignore-daemonsets"), "") }
             </div>
         },
-        Target::Object { resource, namespace, name } => {
-            let ns = namespace.as_deref().map(|n| format!(" -n {n}")).unwrap_or_default();
+        Target::Object {
+            resource,
+            namespace,
+            name,
+        } => {
+            let ns = namespace
+                .as_deref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
             html! {
                 <div class="inspector-actions">
                     { button("delete-object", ctx.t("삭제", "Delete"), format!("kubectl delete {resource} {name}{ns}"), "danger") }

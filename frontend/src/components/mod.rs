@@ -59,9 +59,11 @@ pub fn use_ctx() -> Option<Ctx> {
 /// The collapse button of a panel header.
 pub fn collapse_button(ctx: &Ctx, panel: &'static str, collapsed: bool, title: &str) -> Html {
     let label = if collapsed {
-        ctx.lang.pick(format!("{title} 펼치기"), format!("Expand {title}"))
+        ctx.lang
+            .pick(format!("{title} 펼치기"), format!("Expand {title}"))
     } else {
-        ctx.lang.pick(format!("{title} 접기"), format!("Collapse {title}"))
+        ctx.lang
+            .pick(format!("{title} 접기"), format!("Collapse {title}"))
     };
     html! {
         <button class="icon-btn collapse-btn" aria-expanded={(!collapsed).to_string()}

@@ -37,7 +37,10 @@ fn agents(node: &NodeView) -> Vec<(&'static str, String)> {
         list.push(("kube-apiserver", "kube-apiserver".to_string()));
         list.push(("etcd", "etcd".to_string()));
         list.push(("kube-scheduler", "kube-scheduler".to_string()));
-        list.push(("kube-controller-manager", "kube-controller-manager".to_string()));
+        list.push((
+            "kube-controller-manager",
+            "kube-controller-manager".to_string(),
+        ));
     }
     list.push(("kubelet", format!("kubelet/{}", node.name)));
     list.push(("kube-proxy", format!("kube-proxy/{}", node.name)));
@@ -68,7 +71,10 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         }
     } else {
         let cmd = format!("sim node recover {}", node.name);
-        let label = ctx.lang.pick(format!("노드 복구: {cmd}"), format!("Recover this node: {cmd}"));
+        let label = ctx.lang.pick(
+            format!("노드 복구: {cmd}"),
+            format!("Recover this node: {cmd}"),
+        );
         html! {
             <button class="icon-btn node-recover" title={label.clone()} aria-label={label}
                     onclick={ctx.on_click(move || Action::RunButton(cmd.clone()))}>{ "↺" }</button>

@@ -51,7 +51,10 @@ pub fn pod_chip(props: &PodChipProps) -> Html {
     };
     let on_open = ctx.on_click(move || Action::Inspect(target.clone()));
     let delete = delete_command(pod);
-    let kill_label = ctx.lang.pick(format!("파드 죽이기: {delete}"), format!("Kill the pod: {delete}"));
+    let kill_label = ctx.lang.pick(
+        format!("파드 죽이기: {delete}"),
+        format!("Kill the pod: {delete}"),
+    );
     let on_kill = ctx.on_click(move || Action::RunButton(delete.clone()));
     let terminating = pod.status == "Terminating";
     html! {

@@ -49,7 +49,10 @@ pub fn blocks(text: &str) -> Vec<(bool, Vec<String>)> {
         let mut plain = String::new();
         for line in para.lines() {
             let trimmed = line.trim();
-            if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* ")) {
+            if let Some(item) = trimmed
+                .strip_prefix("- ")
+                .or_else(|| trimmed.strip_prefix("* "))
+            {
                 if !plain.is_empty() {
                     out.push((false, vec![std::mem::take(&mut plain)]));
                 }
@@ -144,7 +147,10 @@ mod tests {
             blocks(text),
             vec![
                 (false, vec!["one line wrapped here".to_string()]),
-                (true, vec!["item one continued".to_string(), "item two".to_string()]),
+                (
+                    true,
+                    vec!["item one continued".to_string(), "item two".to_string()]
+                ),
                 (false, vec!["after".to_string()]),
             ]
         );

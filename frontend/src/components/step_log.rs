@@ -84,7 +84,7 @@ pub fn step_log(props: &StepLogProps) -> Html {
         }
     } else if props.steps.is_empty() {
         html! { <div class="empty">{ ctx.t("아직 단계가 없습니다. 매니페스트를 적용한 뒤 한 단계씩 진행하거나 시간을 흘려보내세요.",
-                                           "No step yet. Apply the manifest, then Step or Advance.") }</div> }
+        "No step yet. Apply the manifest, then Step or Advance.") }</div> }
     } else {
         html! {
             <ol class="steps">
@@ -155,7 +155,12 @@ mod tests {
 
     #[test]
     fn trail_depth_follows_causes() {
-        let trail = vec![step(1, None), step(2, Some(1)), step(3, Some(2)), step(4, Some(1))];
+        let trail = vec![
+            step(1, None),
+            step(2, Some(1)),
+            step(3, Some(2)),
+            step(4, Some(1)),
+        ];
         let depths: Vec<usize> = trail_depths(&trail).into_iter().map(|(d, _)| d).collect();
         assert_eq!(depths, [0, 1, 2, 1]);
     }

@@ -46,7 +46,12 @@ fn names(view: &ClusterView, files: &BTreeMap<String, String>) -> Names {
             .flat_map(|d| &d.replica_sets)
             .map(|r| r.name.clone())
             .collect(),
-        namespaces: vec!["default".into(), "kube-node-lease".into(), "kube-public".into(), "kube-system".into()],
+        namespaces: vec![
+            "default".into(),
+            "kube-node-lease".into(),
+            "kube-public".into(),
+            "kube-system".into(),
+        ],
         files: files.keys().cloned().collect(),
     };
     names.pods.sort();
@@ -93,7 +98,11 @@ pub fn terminal(props: &TerminalProps) -> Html {
         let names = names(&props.view, &props.files);
         Callback::from(move |e: KeyboardEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            let typed: Vec<&str> = entries.iter().filter(|t| !t.from_button).map(|t| t.command.as_str()).collect();
+            let typed: Vec<&str> = entries
+                .iter()
+                .filter(|t| !t.from_button)
+                .map(|t| t.command.as_str())
+                .collect();
             match e.key().as_str() {
                 "Enter" => {
                     e.prevent_default();

@@ -45,7 +45,12 @@ pub fn topbar(props: &TopbarProps) -> Html {
                 .lesson
                 .as_ref()
                 .map(|l| {
-                    let n = state.catalog.lessons.iter().position(|x| x.id == l.id).map_or(0, |i| i + 1);
+                    let n = state
+                        .catalog
+                        .lessons
+                        .iter()
+                        .position(|x| x.id == l.id)
+                        .map_or(0, |i| i + 1);
                     (n, lang.text(&l.title).to_string())
                 })
                 .unwrap_or_default();
