@@ -1,11 +1,16 @@
 # shellcheck shell=bash
 # Installs what building and testing kubeplay needs, skipping whatever is already
 # there in the right version. Sourced by scripts/serve.sh and scripts/test.sh:
-#   ensure_web_tools      rustup's wasm32 target, trunk, wasm-bindgen-cli
+#   ensure_web_tools      rustup's wasm32 target, trunk, wasm-bindgen-cli, binaryen's wasm-opt
 #   ensure_browser_tools  chromium, chromedriver, python3 (for tests/browser)
 
 KUBEPLAY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
+# binaryen's wasm-opt shrinks the site's wasm (trunk runs it: data-wasm-opt in
+# frontend/index.html). Debian's binaryen is too old to read today's wasm, so
+# npm's build of it is installed into the checkout (.tools/, not committed).
+BINARYEN_VERSION="132.0.0"
+BINARYEN_DIR="$KUBEPLAY_ROOT/.tools/binaryen"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
@@ -54,6 +59,19 @@ ensure_web_tools() {
         log "installing wasm-bindgen-cli $wb (once; takes a few minutes)"
         cargo install --force "wasm-bindgen-cli@$wb" || die "cargo install wasm-bindgen-cli@$wb"
     fi
+
+    # "wasm-opt version 132 (version_132)"
+    if [ "$("$BINARYEN_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{ print $3 }')" != "${BINARYEN_VERSION%%.*}" ]; then
+        command -v npm >/dev/null 2>&1 || die "npm is not installed: it is needed for binaryen's wasm-opt (install Node.js)"
+        log "installing binaryen $BINARYEN_VERSION (wasm-opt) into .tools/ with npm"
+        npm install --silent --no-audit --no-fund --prefix "$BINARYEN_DIR" "binaryen@$BINARYEN_VERSION" \
+            || die "npm install binaryen@$BINARYEN_VERSION"
+    fi
+    case ":$PATH:" in
+        *":$BINARYEN_DIR/node_modules/.bin:"*) ;;
+        *) PATH="$BINARYEN_DIR/node_modules/.bin:$PATH" ;;
+    esac
+    export PATH
 }
 
 # Runs a command as root: directly when we are root, else through sudo.
