@@ -29,7 +29,10 @@ pub const TICK_MS: u32 = 100;
 /// The Advance buttons, in virtual milliseconds.
 pub const ADVANCES: [u64; 3] = [1_000, 10_000, 60_000];
 /// How many of the engine's most recent steps the log keeps.
-const LOG_CAPACITY: usize = 150;
+/// The step log shows this many of the newest steps: every new step moves each
+/// row down, and with more rows repainting them no longer fits a frame at 200 pods.
+/// Older steps are a `sim log N` away in the terminal.
+pub const LOG_CAPACITY: usize = 50;
 /// How many commands the terminal keeps.
 const TERMINAL_CAPACITY: usize = 80;
 /// While playing, save every this many ticks (and on pause).

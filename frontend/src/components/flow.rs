@@ -233,10 +233,30 @@ pub fn draw(svg: &Element, container: &Element, marks: &FlowMarks, lang: Lang) {
         .dyn_ref::<HtmlElement>()
         .map(|c| (c.scroll_width(), c.scroll_height()))
         .unwrap_or((0, 0));
-    let _ = svg.set_attribute("width", &w.to_string());
-    let _ = svg.set_attribute("height", &h.to_string());
-    let _ = svg.set_attribute("viewBox", &format!("0 0 {w} {h}"));
-    svg.set_inner_html(&markup(&arrows, find));
+    // Writing to the overlay invalidates the map's layout and paint, so only
+    // what changed is written (most steps move no agent and redraw the same arrows).
+    set_if_changed(svg, "width", &w.to_string());
+    set_if_changed(svg, "height", &h.to_string());
+    set_if_changed(svg, "viewBox", &format!("0 0 {w} {h}"));
+    let drawn = markup(&arrows, find);
+    if svg.get_attribute("data-drawn").as_deref() != Some(&content_key(&drawn)) {
+        svg.set_inner_html(&drawn);
+        let _ = svg.set_attribute("data-drawn", &content_key(&drawn));
+    }
+}
+
+fn set_if_changed(el: &Element, name: &str, value: &str) {
+    if el.get_attribute(name).as_deref() != Some(value) {
+        let _ = el.set_attribute(name, value);
+    }
+}
+
+/// A short fingerprint of the overlay's markup (FNV-1a), kept on the element.
+fn content_key(markup: &str) -> String {
+    let hash = markup.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 #[cfg(test)]

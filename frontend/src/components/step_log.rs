@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::components::{collapse_button, use_ctx};
 use crate::format;
-use crate::state::Action;
+use crate::state::{Action, LOG_CAPACITY};
 
 #[derive(Properties, PartialEq)]
 pub struct StepLogProps {
@@ -87,6 +87,7 @@ pub fn step_log(props: &StepLogProps) -> Html {
         "No step yet. Apply the manifest, then Step or Advance.") }</div> }
     } else {
         html! {
+            <>
             <ol class="steps">
                 { for props.steps.iter().rev().map(|step| {
                     let id = step.id;
@@ -118,6 +119,15 @@ pub fn step_log(props: &StepLogProps) -> Html {
                     }
                 }) }
             </ol>
+            if props.steps.first().is_some_and(|s| s.id > 1) {
+                <p class="log-more">
+                    { ctx.lang.pick(format!("최근 {}단계만 보입니다. 이전 단계를 보려면 터미널에 ", props.steps.len()),
+                                    format!("The newest {} steps. For older ones, type ", props.steps.len())) }
+                    <code>{ format!("sim log {}", LOG_CAPACITY * 4) }</code>
+                    { ctx.t("을 입력하세요.", " in the terminal.") }
+                </p>
+            }
+            </>
         }
     };
     html! {
