@@ -28,6 +28,18 @@ pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 pub const DESIRED_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/desired-replicas";
 pub const MAX_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/max-replicas";
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+pub const REVISION_HISTORY_ANNOTATION: &str = "deployment.kubernetes.io/revision-history";
+/// maxRevHistoryLengthInChars (sync.go).
+const MAX_REV_HISTORY_LENGTH_IN_CHARS: usize = 2000;
+/// annotationsToSkip (deployment_util.go): kept off the ReplicaSets.
+const ANNOTATIONS_TO_SKIP: [&str; 6] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+    DESIRED_REPLICAS_ANNOTATION,
+    MAX_REPLICAS_ANNOTATION,
+    "deprecated.deployment.rollback.to",
+];
 
 pub struct DeploymentController;
 
@@ -332,28 +344,98 @@ impl Sync<'_, '_> {
         let new_revision = (max_old_revision + 1).to_string();
         let new_rs = match existing_new {
             Some(rs) => {
-                // Bring the revision annotation up to date, as after a rollback.
-                let mut rs = rs;
-                if revision(&rs) <= max_old_revision {
-                    rs.metadata
-                        .annotations
-                        .get_or_insert_with(BTreeMap::new)
-                        .insert(REVISION_ANNOTATION.into(), new_revision.clone());
-                    if let Ok(Object::ReplicaSet(updated)) =
-                        self.ctx.api.update(Object::ReplicaSet(rs.clone()))
-                    {
-                        rs = updated;
-                    }
+                // getNewReplicaSet: bring the annotations (the revision, after
+                // a rollback) and minReadySeconds up to date; the Deployment's
+                // revision follows in the next sync.
+                let mut copy = rs.clone();
+                let annotations_updated =
+                    self.set_new_rs_annotations(&mut copy, &new_revision, true);
+                let min_ready = self.d.spec.as_ref().and_then(|s| s.min_ready_seconds);
+                let spec = copy.spec.get_or_insert_with(Default::default);
+                let min_ready_updated = spec.min_ready_seconds != min_ready;
+                if annotations_updated || min_ready_updated {
+                    spec.min_ready_seconds = min_ready;
+                    copy.metadata.resource_version = None;
+                    return match self.ctx.api.update(Object::ReplicaSet(copy)) {
+                        Ok(Object::ReplicaSet(updated)) => (Some(updated), old),
+                        _ => (None, old),
+                    };
                 }
+                self.set_deployment_revision(&revision(&rs).to_string());
                 Some(rs)
             }
-            None if create => self.create_new_rs(&old, &new_revision),
+            None if create => {
+                let created = self.create_new_rs(&old, &new_revision);
+                if created.is_some() {
+                    self.set_deployment_revision(&new_revision);
+                }
+                created
+            }
             None => None,
         };
-        if let Some(rs) = &new_rs {
-            self.set_deployment_revision(&revision(rs).to_string());
-        }
         (new_rs, old)
+    }
+
+    /// SetNewReplicaSetAnnotations: the Deployment's own annotations (but
+    /// annotationsToSkip), the revision when it is behind (keeping the
+    /// earlier ones in revision-history, as after a rollback), and for a new
+    /// ReplicaSet the replicas annotations. Reports whether anything changed.
+    fn set_new_rs_annotations(
+        &self,
+        rs: &mut ReplicaSet,
+        new_revision: &str,
+        exists: bool,
+    ) -> bool {
+        let mut changed = false;
+        let annotations = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
+        // copyDeploymentAnnotationsToReplicaSet.
+        for (k, v) in self.d.metadata.annotations.iter().flatten() {
+            if ANNOTATIONS_TO_SKIP.contains(&k.as_str()) || annotations.get(k) == Some(v) {
+                continue;
+            }
+            annotations.insert(k.clone(), v.clone());
+            changed = true;
+        }
+        let old_revision = annotations.get(REVISION_ANNOTATION).cloned();
+        let old_number = match old_revision.as_deref() {
+            None | Some("") => 0,
+            Some(r) => match r.parse::<i64>() {
+                Ok(n) => n,
+                Err(_) => return false,
+            },
+        };
+        let Ok(new_number) = new_revision.parse::<i64>() else {
+            return false;
+        };
+        if old_number < new_number {
+            annotations.insert(REVISION_ANNOTATION.into(), new_revision.to_string());
+            changed = true;
+            if let Some(old_revision) = old_revision {
+                let history = annotations
+                    .get(REVISION_HISTORY_ANNOTATION)
+                    .cloned()
+                    .unwrap_or_default();
+                let mut revisions: Vec<&str> = if history.is_empty() {
+                    Vec::new()
+                } else {
+                    history.split(',').collect()
+                };
+                // maxRevHistoryLengthInChars: the oldest entries make room.
+                let mut total = history.len() + old_revision.len() + 1;
+                while total > MAX_REV_HISTORY_LENGTH_IN_CHARS && !revisions.is_empty() {
+                    total -= revisions.remove(0).len() + 1;
+                }
+                if total <= MAX_REV_HISTORY_LENGTH_IN_CHARS || history.is_empty() {
+                    revisions.push(&old_revision);
+                    let joined = revisions.join(",");
+                    annotations.insert(REVISION_HISTORY_ANNOTATION.into(), joined);
+                }
+            }
+        }
+        if !exists {
+            changed |= self.set_replicas_annotations(rs);
+        }
+        changed
     }
 
     fn set_deployment_revision(&mut self, rev: &str) {
@@ -401,10 +483,6 @@ impl Sync<'_, '_> {
                 name: Some(name.clone()),
                 namespace: self.d.metadata.namespace.clone(),
                 labels: template.metadata.as_ref().and_then(|m| m.labels.clone()),
-                annotations: Some(BTreeMap::from([(
-                    REVISION_ANNOTATION.to_string(),
-                    new_revision.to_string(),
-                )])),
                 owner_references: Some(vec![controller_ref(Kind::Deployment, &self.d.metadata)]),
                 ..ObjectMeta::default()
             },
@@ -423,7 +501,7 @@ impl Sync<'_, '_> {
         if let Some(s) = new_rs.spec.as_mut() {
             s.replicas = Some(count);
         }
-        self.set_replicas_annotations(&mut new_rs);
+        self.set_new_rs_annotations(&mut new_rs, new_revision, false);
         match self
             .ctx
             .api
@@ -433,7 +511,7 @@ impl Sync<'_, '_> {
                 if count > 0 {
                     self.event(
                         "ScalingReplicaSet",
-                        &format!("Scaled up replica set {name} from 0 to {count}"),
+                        &format!("Scaled up replica set {name} to {count}"),
                     );
                 }
                 self.actions.push(format!(
@@ -450,43 +528,68 @@ impl Sync<'_, '_> {
         }
     }
 
-    /// SetReplicasAnnotations: what the Deployment wanted when it sized this ReplicaSet.
-    fn set_replicas_annotations(&self, rs: &mut ReplicaSet) {
+    /// SetReplicasAnnotations: what the Deployment wanted when it sized this
+    /// ReplicaSet. Reports whether they changed.
+    fn set_replicas_annotations(&self, rs: &mut ReplicaSet) -> bool {
         let annotations = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
         let desired = desired_replicas(&self.d);
-        annotations.insert(DESIRED_REPLICAS_ANNOTATION.into(), desired.to_string());
-        annotations.insert(
-            MAX_REPLICAS_ANNOTATION.into(),
-            (desired + max_surge(&self.d)).to_string(),
+        let max = desired + max_surge(&self.d);
+        let before = (
+            annotations.get(DESIRED_REPLICAS_ANNOTATION).cloned(),
+            annotations.get(MAX_REPLICAS_ANNOTATION).cloned(),
         );
+        annotations.insert(DESIRED_REPLICAS_ANNOTATION.into(), desired.to_string());
+        annotations.insert(MAX_REPLICAS_ANNOTATION.into(), max.to_string());
+        before != (Some(desired.to_string()), Some(max.to_string()))
     }
 
-    /// scaleReplicaSetAndRecordEvent.
-    fn scale(&mut self, rs: &ReplicaSet, new_scale: i32) -> Option<ReplicaSet> {
+    /// scaleReplicaSetAndRecordEvent: nothing to do when the size is right;
+    /// otherwise scaleReplicaSet, "up" or "down". Returns whether it scaled.
+    fn scale(&mut self, rs: &ReplicaSet, new_scale: i32) -> (bool, Option<ReplicaSet>) {
+        if replicas(rs) == new_scale {
+            return (false, None);
+        }
+        let operation = if replicas(rs) < new_scale {
+            "up"
+        } else {
+            "down"
+        };
+        self.scale_replica_set(rs, new_scale, operation)
+    }
+
+    /// scaleReplicaSet: writes the size and the replicas annotations when
+    /// either is out of date; the event only when the size changed.
+    fn scale_replica_set(
+        &mut self,
+        rs: &ReplicaSet,
+        new_scale: i32,
+        operation: &str,
+    ) -> (bool, Option<ReplicaSet>) {
         let old_scale = replicas(rs);
         let mut updated = rs.clone();
         updated.spec.get_or_insert_with(Default::default).replicas = Some(new_scale);
         self.set_replicas_annotations(&mut updated);
         if &updated == rs {
-            return None;
+            return (false, None);
         }
         updated.metadata.resource_version = None;
         let Ok(Object::ReplicaSet(result)) = self.ctx.api.update(Object::ReplicaSet(updated))
         else {
-            return None;
+            return (false, None);
         };
-        if old_scale != new_scale {
-            let direction = if new_scale > old_scale { "up" } else { "down" };
+        let scaled = old_scale != new_scale;
+        if scaled {
             let name = rs.metadata.name_str();
             self.event(
                 "ScalingReplicaSet",
-                &format!("Scaled {direction} replica set {name} from {old_scale} to {new_scale}"),
+                &format!("Scaled {operation} replica set {name} to {new_scale} from {old_scale}"),
             );
+            let direction = if new_scale > old_scale { "up" } else { "down" };
             self.actions.push(format!(
                 "scaled {direction} ReplicaSet {name} from {old_scale} to {new_scale}"
             ));
         }
-        Some(result)
+        (scaled, Some(result))
     }
 
     /// isScalingEvent: an active ReplicaSet was sized for a different replica count.
@@ -501,12 +604,11 @@ impl Sync<'_, '_> {
     /// sync: scaling (proportional while a rollout is under way) and status.
     fn sync(&mut self, paused: bool) {
         let (new_rs, old) = self.new_and_old(false);
+        let all: Vec<ReplicaSet> = old.iter().cloned().chain(new_rs.clone()).collect();
         self.scale_all(new_rs.as_ref(), &old);
         if paused {
             self.cleanup(&old);
         }
-        let all = self.replica_sets();
-        let new_rs = self.find_new_rs(&all);
         self.sync_status(&all, new_rs.as_ref());
     }
 
@@ -590,28 +692,33 @@ impl Sync<'_, '_> {
                 *first = (*first + to_add - added).max(0);
             }
         }
+        let operation = match to_add.signum() {
+            1 => "up",
+            -1 => "down",
+            _ => "",
+        };
         let targets: Vec<(ReplicaSet, i32)> = active.into_iter().cloned().zip(sizes).collect();
         for (rs, size) in targets {
-            self.scale(&rs, size);
+            self.scale_replica_set(&rs, size, operation);
         }
     }
 
-    /// rolloutRolling.
+    /// rolloutRolling. The status is computed from the ReplicaSets as this
+    /// sync found them (upstream's allRSs), as upstream does.
     fn rollout_rolling(&mut self) {
         let (new_rs, old) = self.new_and_old(true);
         let Some(new_rs) = new_rs else { return };
         let all: Vec<&ReplicaSet> = old.iter().chain(std::iter::once(&new_rs)).collect();
-        if self.reconcile_new_rs(&all, &new_rs) {
-            self.sync_rollout_status();
+        let found: Vec<ReplicaSet> = all.iter().map(|rs| (*rs).clone()).collect();
+        if self.reconcile_new_rs(&all, &new_rs) || self.reconcile_old_rss(&old, &new_rs) {
+            self.sync_status(&found, Some(&new_rs));
             return;
         }
-        if self.reconcile_old_rss(&old, &new_rs) {
-            self.sync_rollout_status();
-            return;
-        }
-        if self.complete_after_status() {
+        // DeploymentComplete(d, &d.Status): the status as this sync found it.
+        if deployment_complete(&self.d) {
             self.cleanup(&old);
         }
+        self.sync_status(&found, Some(&new_rs));
     }
 
     /// reconcileNewReplicaSet.
@@ -621,10 +728,10 @@ impl Sync<'_, '_> {
             return false;
         }
         if replicas(new_rs) > desired {
-            return self.scale(new_rs, desired).is_some();
+            return self.scale(new_rs, desired).0;
         }
         let count = new_rs_new_replicas(&self.d, all, new_rs);
-        count != replicas(new_rs) && self.scale(new_rs, count).is_some()
+        self.scale(new_rs, count).0
     }
 
     /// reconcileOldReplicaSets.
@@ -640,7 +747,10 @@ impl Sync<'_, '_> {
         if max_scaled_down <= 0 {
             return false;
         }
-        let (old, cleaned) = self.cleanup_unhealthy_replicas(old, max_scaled_down);
+        // An error there makes upstream report "nothing scaled" for this sync.
+        let Some((old, cleaned)) = self.cleanup_unhealthy_replicas(old, max_scaled_down) else {
+            return false;
+        };
         let scaled = self.scale_down_old_for_rolling_update(&old, new_rs);
         cleaned + scaled > 0
     }
@@ -650,7 +760,7 @@ impl Sync<'_, '_> {
         &mut self,
         old: &[ReplicaSet],
         max_cleanup: i32,
-    ) -> (Vec<ReplicaSet>, i32) {
+    ) -> Option<(Vec<ReplicaSet>, i32)> {
         let mut old: Vec<ReplicaSet> = old.to_vec();
         old.sort_by_key(created);
         let mut total = 0;
@@ -663,12 +773,17 @@ impl Sync<'_, '_> {
             }
             let count = (max_cleanup - total).min(replicas(rs) - available(rs));
             let target = replicas(rs) - count;
-            if let Some(updated) = self.scale(rs, target) {
+            if target > replicas(rs) {
+                // Upstream's "invalid request to scale down": more available
+                // than wanted (a scale-down the ReplicaSet has not acted on yet).
+                return None;
+            }
+            if let (_, Some(updated)) = self.scale(rs, target) {
                 *rs = updated;
             }
             total += count;
         }
-        (old, total)
+        Some((old, total))
     }
 
     /// scaleDownOldReplicaSetsForRollingUpdate: keep at least minAvailable pods available.
@@ -702,33 +817,31 @@ impl Sync<'_, '_> {
 
     /// rolloutRecreate: old pods all go before any new one starts.
     fn rollout_recreate(&mut self) {
-        let (mut new_rs, old) = self.new_and_old(false);
+        let (mut new_rs, mut old) = self.new_and_old(false);
+        let mut all: Vec<ReplicaSet> = old.iter().cloned().chain(new_rs.clone()).collect();
+        // scaleDownOldReplicaSetsForRecreate.
         let mut scaled_down = false;
         for rs in old.iter().filter(|rs| replicas(rs) > 0) {
-            if self.scale(rs, 0).is_some() {
+            if self.scale(rs, 0).0 {
                 scaled_down = true;
             }
         }
-        if scaled_down {
-            self.sync_rollout_status();
-            return;
-        }
-        if self.old_pods_running(&old) {
-            self.sync_rollout_status();
+        if scaled_down || self.old_pods_running(&old) {
+            self.sync_status(&all, new_rs.as_ref());
             return;
         }
         if new_rs.is_none() {
-            new_rs = self.new_and_old(true).0;
+            (new_rs, old) = self.new_and_old(true);
+            all = old.iter().cloned().chain(new_rs.clone()).collect();
         }
+        // scaleUpNewReplicaSetForRecreate.
         if let Some(rs) = &new_rs {
-            let desired = desired_replicas(&self.d);
-            if replicas(rs) != desired {
-                self.scale(rs, desired);
-            }
+            self.scale(rs, desired_replicas(&self.d));
         }
-        if self.complete_after_status() {
+        if deployment_complete(&self.d) {
             self.cleanup(&old);
         }
+        self.sync_status(&all, new_rs.as_ref());
     }
 
     fn old_pods_running(&self, old: &[ReplicaSet]) -> bool {
@@ -748,39 +861,33 @@ impl Sync<'_, '_> {
             })
     }
 
-    /// Syncs status and reports whether the rollout is complete.
-    fn complete_after_status(&mut self) -> bool {
-        self.sync_rollout_status();
-        deployment_complete(&self.d)
-    }
-
-    fn sync_rollout_status(&mut self) {
-        let all = self.replica_sets();
-        let new_rs = self.find_new_rs(&all);
-        self.sync_status(&all, new_rs.as_ref());
-    }
-
-    /// cleanupDeployment: keep revisionHistoryLimit old ReplicaSets with no pods.
+    /// cleanupDeployment: of the old ReplicaSets beyond revisionHistoryLimit,
+    /// the oldest by revision go, unless they still have pods or the
+    /// ReplicaSet controller has not seen their last change.
     fn cleanup(&mut self, old: &[ReplicaSet]) {
-        let limit = self
+        // HasRevisionHistoryLimit: unset or MaxInt32 keeps everything.
+        let Some(limit) = self
             .d
             .spec
             .as_ref()
             .and_then(|s| s.revision_history_limit)
-            .unwrap_or(10)
-            .max(0) as usize;
-        let mut cleanable: Vec<&ReplicaSet> = old
-            .iter()
-            .filter(|rs| {
-                replicas(rs) == 0 && status_replicas(rs) == 0 && !rs.metadata.is_deleting()
-            })
-            .collect();
-        if cleanable.len() <= limit {
+            .filter(|l| *l != i32::MAX)
+        else {
+            return;
+        };
+        let mut cleanable: Vec<&ReplicaSet> =
+            old.iter().filter(|rs| !rs.metadata.is_deleting()).collect();
+        let diff = cleanable.len() as i64 - i64::from(limit);
+        if diff <= 0 {
             return;
         }
+        // ReplicaSetsByRevision: by revision, then by creation.
         cleanable.sort_by_key(|rs| (revision(rs), created(rs)));
-        let excess = cleanable.len() - limit;
-        for rs in cleanable.into_iter().take(excess) {
+        for rs in cleanable.into_iter().take(diff as usize) {
+            let observed = rs.status.as_ref().and_then(|s| s.observed_generation);
+            if status_replicas(rs) != 0 || replicas(rs) != 0 || rs.metadata.generation > observed {
+                continue;
+            }
             let rs_ref = ObjectRef::of(&Object::ReplicaSet(rs.clone()));
             if self.ctx.api.delete(self.ctx.now, &rs_ref, None).is_ok() {
                 self.actions.push(format!(
