@@ -710,7 +710,11 @@ impl Sync<'_, '_> {
         let Some(new_rs) = new_rs else { return };
         let all: Vec<&ReplicaSet> = old.iter().chain(std::iter::once(&new_rs)).collect();
         let found: Vec<ReplicaSet> = all.iter().map(|rs| (*rs).clone()).collect();
-        if self.reconcile_new_rs(&all, &new_rs) || self.reconcile_old_rss(&old, &new_rs) {
+        // FilterActiveReplicaSets: only old ReplicaSets that still want pods
+        // count, so a stale status of one just scaled to zero does not.
+        let active_old: Vec<ReplicaSet> =
+            old.iter().filter(|rs| replicas(rs) > 0).cloned().collect();
+        if self.reconcile_new_rs(&all, &new_rs) || self.reconcile_old_rss(&active_old, &new_rs) {
             self.sync_status(&found, Some(&new_rs));
             return;
         }
@@ -1108,9 +1112,18 @@ fn replica_set_fraction(rs: &ReplicaSet, d: &Deployment) -> i32 {
     if annotated == 0 {
         return 0;
     }
-    let size = f64::from(replicas(rs) * deployment_replicas) / f64::from(annotated);
-    // integer.RoundToInt32: round half away from zero.
-    (size.round() as i32) - replicas(rs)
+    let size = f64::from(replicas(rs)) * f64::from(deployment_replicas) / f64::from(annotated);
+    round_to_int32(size) - replicas(rs)
+}
+
+/// integer.RoundToInt32 (k8s.io/utils): half away from zero, then truncated
+/// as Go's int32 conversion does.
+fn round_to_int32(a: f64) -> i32 {
+    if a < 0.0 {
+        (a - 0.5) as i32
+    } else {
+        (a + 0.5) as i32
+    }
 }
 
 #[cfg(test)]
