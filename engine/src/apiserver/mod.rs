@@ -159,9 +159,10 @@ impl ApiServer {
             meta.creation_timestamp = Some(now.to_k8s());
             meta.resource_version = Some(revision.to_string());
             meta.deletion_timestamp = None;
+            // The strategies' PrepareForCreate: workloads count spec changes.
             if matches!(
                 kind,
-                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet
             ) {
                 meta.generation = Some(1);
             }

@@ -4,6 +4,10 @@
 //! adds by itself. A node that joins gets its pod at once; a node that goes
 //! takes its pod with it. RollingUpdate replaces pods maxUnavailable at a
 //! time; OnDelete waits for the learner to delete them.
+//!
+//! Each pod template is kept as a ControllerRevision `<set>-<hash>`
+//! (constructHistory), whose hash labels the pods made from it; old
+//! revisions no pod uses go beyond revisionHistoryLimit (cleanupHistory).
 
 use std::collections::BTreeMap;
 
@@ -15,6 +19,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::history::{self, Revision};
 use super::replicaset::controller_ref;
 use super::{Context, Controller, Reconciled};
 use crate::apiserver::ApiServer;
@@ -60,6 +65,100 @@ fn daemon_tolerations(host_network: bool) -> Vec<Toleration> {
 fn template_hash(ds: &DaemonSet) -> String {
     let template = ds.spec.as_ref().map(|s| &s.template);
     safe_encode(&fnv32a(&serde_json::to_vec(&template).unwrap_or_default()).to_string())
+}
+
+/// constructHistory: the revision of the current template (made, or
+/// renumbered to be the newest, as after a rollback) and the old ones.
+/// Returns the current revision's hash and the old revisions.
+fn construct_history(
+    ctx: &mut Context,
+    ds: &DaemonSet,
+    actions: &mut Vec<String>,
+) -> (String, Vec<Revision>) {
+    let template = ds.spec.clone().unwrap_or_default().template;
+    let patch = history::template_patch(&template);
+    let namespace = ds.metadata.namespace.as_deref();
+    let uid = ds.metadata.uid.clone().unwrap_or_default();
+    // Match: a revision is current when its patch is this template's.
+    let (mut current, old): (Vec<Revision>, Vec<Revision>) =
+        history::owned_by(ctx.api, namespace, &uid)
+            .into_iter()
+            .partition(|r| r.data == patch);
+    let next = old.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+    let hash = template_hash(ds);
+    // dedupCurHistories: the newest of equal revisions stays.
+    current.sort_by_key(|r| r.number);
+    let Some(cur) = current.pop() else {
+        // snapshot.
+        let name = format!("{}-{hash}", ds.metadata.name_str());
+        let mut labels = template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
+        labels.insert(history::HASH_LABEL.into(), hash.clone());
+        let created = history::create(
+            ctx.api,
+            ctx.now,
+            (Kind::DaemonSet, &ds.metadata),
+            history::NewRevision {
+                name: &name,
+                labels,
+                annotations: ds.metadata.annotations.clone(),
+                data: patch,
+                number: next,
+            },
+        );
+        if created.is_ok() {
+            actions.push(format!("created revision {name} ({next})"));
+        }
+        return (hash, old);
+    };
+    for duplicate in current {
+        history::delete(ctx.api, ctx.now, namespace, &duplicate.name);
+    }
+    if cur.number < next && history::set_number(ctx.api, namespace, &cur.name, next) {
+        actions.push(format!("revision {} is now {next}", cur.name));
+    }
+    let cur_hash = cur.label(history::HASH_LABEL).cloned().unwrap_or(hash);
+    (cur_hash, old)
+}
+
+/// cleanupHistory: beyond revisionHistoryLimit, the oldest revisions that
+/// no pod (even a finished one) was made from go.
+fn cleanup_history(ctx: &mut Context, ds: &DaemonSet, pods: &[Pod], mut old: Vec<Revision>) {
+    let keep = ds
+        .spec
+        .as_ref()
+        .and_then(|s| s.revision_history_limit)
+        .unwrap_or(10)
+        .max(0) as usize;
+    let Some(mut to_kill) = old.len().checked_sub(keep).filter(|n| *n > 0) else {
+        return;
+    };
+    let live: Vec<&String> = pods
+        .iter()
+        .filter_map(|p| p.metadata.labels.as_ref()?.get(CONTROLLER_REVISION_HASH))
+        .collect();
+    old.sort_by_key(|r| r.number);
+    for revision in old {
+        if to_kill == 0 {
+            break;
+        }
+        if revision
+            .label(history::HASH_LABEL)
+            .is_some_and(|h| live.contains(&h))
+        {
+            continue;
+        }
+        history::delete(
+            ctx.api,
+            ctx.now,
+            ds.metadata.namespace.as_deref(),
+            &revision.name,
+        );
+        to_kill -= 1;
+    }
 }
 
 /// The pod the DaemonSet wants on `node`: its template, pinned to the node
@@ -190,7 +289,8 @@ impl Controller for DaemonSetController {
         let Ok(selector) = Selector::from_label_selector(Some(&spec.selector)) else {
             return Reconciled::nothing();
         };
-        let hash = template_hash(&ds);
+        let mut actions = Vec::new();
+        let (hash, old_revisions) = construct_history(ctx, &ds, &mut actions);
         let source = Source::component(NAME);
         let ds_object = Object::DaemonSet(ds.clone());
         let nodes: Vec<Node> = ctx
@@ -303,7 +403,6 @@ impl Controller for DaemonSetController {
             to_delete.extend(old_available.into_iter().take(budget));
         }
 
-        let mut actions = Vec::new();
         for node in &to_create {
             match ctx
                 .api
@@ -355,6 +454,8 @@ impl Controller for DaemonSetController {
                 actions.push(format!("deleted pod {}", pod.metadata.name_str()));
             }
         }
+
+        cleanup_history(ctx, &ds, &pods, old_revisions);
 
         // Status, from the pods seen at the start of this sync.
         let active: Vec<&Pod> = pods.iter().filter(|p| !p.metadata.is_deleting()).collect();

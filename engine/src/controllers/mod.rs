@@ -6,6 +6,7 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod history;
 pub mod hostpath_provisioner;
 pub mod job;
 pub mod namespace;

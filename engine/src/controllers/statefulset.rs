@@ -468,6 +468,8 @@ impl Sync<'_, '_> {
             name: Some(name.to_string()),
             namespace: self.sts.metadata.namespace.clone(),
             labels: Some(labels),
+            // newRevision copies the set's annotations (a change-cause among them).
+            annotations: self.sts.metadata.annotations.clone(),
             owner_references: Some(vec![controller_ref(Kind::StatefulSet, &self.sts.metadata)]),
             ..ObjectMeta::default()
         };

@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use super::printers;
 
 mod storage;
+mod template;
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
@@ -18,6 +19,7 @@ use crate::scheduler::framework::pod_requests;
 use crate::sim::Simulation;
 use crate::time::{human_duration, SimTime};
 use crate::view::CommandOutput;
+pub use template::pod_template_plain;
 
 /// Lines of `Key:  value`, aligned within a block as kubectl's tab writer aligns them.
 #[derive(Default)]

@@ -91,6 +91,10 @@ pub fn table(
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Event => vec!["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
         Kind::Lease => vec!["NAME", "HOLDER", "AGE"],
+        // printControllerRevision (pkg/printers/internalversion/printers.go).
+        Kind::Other(info) if info.kind == "ControllerRevision" => {
+            vec!["NAME", "CONTROLLER", "REVISION", "AGE"]
+        }
         Kind::Other(_) => vec!["NAME", "AGE"],
         Kind::ServiceAccount => vec!["NAME", "SECRETS", "AGE"],
         Kind::Role | Kind::ClusterRole => vec!["NAME", "CREATED AT"],
@@ -165,6 +169,25 @@ pub fn table(
             }
             Object::ClusterRoleBinding(b) => {
                 binding_row(&b.metadata, &b.role_ref, b.subjects.as_deref(), wide, now)
+            }
+            Object::Other(o) if o.info.kind == "ControllerRevision" => {
+                // formatResourceName with kind: `statefulset.apps/web`.
+                let controller = o.metadata.controller_owner().map_or("<none>".into(), |r| {
+                    let group = r.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                    let kind = r.kind.to_lowercase();
+                    if group.is_empty() {
+                        format!("{kind}/{}", r.name)
+                    } else {
+                        format!("{kind}.{group}/{}", r.name)
+                    }
+                });
+                let revision = o.body.get("revision").and_then(|r| r.as_i64()).unwrap_or(0);
+                vec![
+                    o.metadata.name_str().to_string(),
+                    controller,
+                    revision.to_string(),
+                    age(&o.metadata, now),
+                ]
             }
             Object::Other(o) => vec![o.metadata.name_str().to_string(), age(&o.metadata, now)],
             Object::Lease(l) => vec![

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION_ANNOTATION};
+use crate::controllers::history;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::sim::Simulation;
 use crate::time::SimDuration;
@@ -128,12 +130,16 @@ pub fn rollout(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    if kind == Kind::StatefulSet && matches!(action, "status" | "restart") {
-        let verb = if action == "status" { "get" } else { "patch" };
+    if matches!(kind, Kind::StatefulSet | Kind::DaemonSet) {
+        let verb = if matches!(action, "status" | "history") {
+            "get"
+        } else {
+            "patch"
+        };
         if let Err(e) = authorize(sim, user, verb, kind, namespace, &name) {
             return fail(e);
         }
-        return stateful_set_rollout(sim, action, namespace, &name);
+        return revision_rollout(sim, kind, action, namespace, &name, revision_flag);
     }
     if let Err(e) = deployment_only(kind, &format!("rollout {action}")) {
         return fail(e);
@@ -189,63 +195,225 @@ pub fn rollout(
     }
 }
 
-/// `rollout status` and `rollout restart` of a StatefulSet.
-fn stateful_set_rollout(
+/// The template of a StatefulSet or DaemonSet, and where its revisions are.
+struct Workload {
+    object: Object,
+    uid: String,
+    template: PodTemplateSpec,
+}
+
+fn get_workload(
+    sim: &Simulation,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<Workload, String> {
+    let info = kind.info();
+    let object = sim
+        .api()
+        .get(&ObjectRef::new(kind, Some(namespace), name))
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "Error from server (NotFound): {} {name:?} not found",
+                info.qualified_plural()
+            )
+        })?;
+    let template = match &object {
+        Object::StatefulSet(s) => s.spec.clone().unwrap_or_default().template,
+        Object::DaemonSet(d) => d.spec.clone().unwrap_or_default().template,
+        _ => PodTemplateSpec::default(),
+    };
+    Ok(Workload {
+        uid: object.meta().uid.clone().unwrap_or_default(),
+        object,
+        template,
+    })
+}
+
+fn set_template(object: &mut Object, template: PodTemplateSpec) {
+    match object {
+        Object::StatefulSet(s) => s.spec.get_or_insert_with(Default::default).template = template,
+        Object::DaemonSet(d) => d.spec.get_or_insert_with(Default::default).template = template,
+        _ => {}
+    }
+}
+
+/// `rollout status|history|undo|restart` of a StatefulSet or a DaemonSet,
+/// whose revisions are ControllerRevisions.
+fn revision_rollout(
     sim: &mut Simulation,
+    kind: Kind,
     action: &str,
     namespace: &str,
     name: &str,
+    revision_flag: Option<i64>,
 ) -> CommandOutput {
-    let get = |sim: &Simulation| {
-        sim.api()
-            .get_typed::<StatefulSet>(Some(namespace), name)
-            .cloned()
-            .ok_or_else(|| {
-                format!("Error from server (NotFound): statefulsets.apps {name:?} not found")
-            })
-    };
-    let mut sts = match get(sim) {
-        Ok(s) => s,
+    let display = format!("{}/{name}", kind.info().qualified_singular());
+    let workload = match get_workload(sim, kind, namespace, name) {
+        Ok(w) => w,
         Err(e) => return fail(e),
     };
-    if action == "restart" {
-        let now = sim
-            .now()
-            .to_k8s()
-            .0
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
-        let spec = sts.spec.get_or_insert_with(Default::default);
-        spec.template
-            .metadata
-            .get_or_insert_with(Default::default)
-            .annotations
-            .get_or_insert_with(BTreeMap::new)
-            .insert(RESTARTED_AT.into(), now);
-        sts.metadata.resource_version = None;
-        return match sim.user_update(
-            Object::StatefulSet(sts),
-            format!("kubectl rollout restart statefulset/{name}"),
-        ) {
-            Ok(()) => ok(format!("statefulset.apps/{name} restarted\n")),
-            Err(e) => fail(e.kubectl_message()),
-        };
+    let plural = kind.info().qualified_plural();
+    match action {
+        "status" => watch(sim, |sim| {
+            let w = get_workload(sim, kind, namespace, name)?;
+            match &w.object {
+                Object::StatefulSet(sts) => stateful_set_status_line(sts),
+                Object::DaemonSet(ds) => daemon_set_status_line(ds),
+                _ => Err(format!("error: no status viewer has been implemented for {plural}")),
+            }
+        }),
+        "history" => {
+            let revisions = history::owned_by(sim.api(), Some(namespace), &workload.uid);
+            revision_history(&display, &revisions, revision_flag)
+        }
+        "undo" => {
+            let revisions = history::owned_by(sim.api(), Some(namespace), &workload.uid);
+            let to_revision = revision_flag.unwrap_or(0);
+            let target = match find_history(to_revision, &revisions) {
+                Ok(r) => r,
+                Err(e) => return fail(format!("error: {e}")),
+            };
+            // statefulsetMatch / daemonSetMatch: the patch is the current template's.
+            if history::template_patch(&workload.template) == target.data {
+                return ok(format!(
+                    "{display} {ROLLBACK_SKIPPED} (current template already matches revision {to_revision})\n"
+                ));
+            }
+            let Some(template) = target.template() else {
+                return fail(format!("error: unable to parse history {}", target.name));
+            };
+            let mut object = workload.object;
+            set_template(&mut object, template);
+            object.meta_mut().resource_version = None;
+            match sim.user_update(object, format!("kubectl rollout undo {display}")) {
+                Ok(()) => ok(format!("{display} {ROLLBACK_SUCCESS}\n")),
+                Err(e) => fail(format!(
+                    "error: failed restoring revision {to_revision}: {}",
+                    e.message
+                )),
+            }
+        }
+        "restart" => {
+            let now = sim.now().to_k8s().0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let mut template = workload.template;
+            template
+                .metadata
+                .get_or_insert_with(Default::default)
+                .annotations
+                .get_or_insert_with(BTreeMap::new)
+                .insert(RESTARTED_AT.into(), now);
+            let mut object = workload.object;
+            set_template(&mut object, template);
+            object.meta_mut().resource_version = None;
+            match sim.user_update(object, format!("kubectl rollout restart {display}")) {
+                Ok(()) => ok(format!("{display} restarted\n")),
+                Err(e) => fail(e.kubectl_message()),
+            }
+        }
+        // defaultObjectPauser / defaultObjectResumer: only Deployments pause.
+        "pause" => fail(format!("error: {plural} {name:?} pausing is not supported")),
+        "resume" => fail(format!("error: {plural} {name:?} resuming is not supported")),
+        other => fail(format!("error: unknown rollout subcommand {other:?}: use status, history, undo, pause, resume or restart")),
     }
+}
+
+/// rollbackSuccess, rollbackSkipped (polymorphichelpers/rollback.go).
+const ROLLBACK_SUCCESS: &str = "rolled back";
+const ROLLBACK_SKIPPED: &str = "skipped rollback";
+
+/// findHistory (rollback.go): the revision numbered `to_revision`, or for 0
+/// the one before the newest.
+fn find_history(
+    to_revision: i64,
+    revisions: &[history::Revision],
+) -> Result<&history::Revision, String> {
+    let not_found = || format!("unable to find specified revision {to_revision} in history");
+    if to_revision < 0 {
+        return Err(not_found());
+    }
+    if to_revision == 0 {
+        if revisions.len() <= 1 {
+            return Err("no last revision to roll back to".into());
+        }
+        // `revisions` is sorted by number (historiesByRevision).
+        return Ok(&revisions[revisions.len() - 2]);
+    }
+    revisions
+        .iter()
+        .find(|r| r.number == to_revision)
+        .ok_or_else(not_found)
+}
+
+/// printHistory (polymorphichelpers/history.go), under the object's name as
+/// `kubectl rollout history` prints it.
+fn revision_history(
+    display: &str,
+    revisions: &[history::Revision],
+    wanted: Option<i64>,
+) -> CommandOutput {
+    if revisions.is_empty() {
+        return ok(format!("{display} \n{NO_HISTORY}\n"));
+    }
+    if let Some(wanted) = wanted.filter(|w| *w > 0) {
+        let Some(revision) = revisions.iter().find(|r| r.number == wanted) else {
+            return fail("error: unable to find the specified revision");
+        };
+        let Some(template) = revision.template() else {
+            return fail(format!("error: unable to parse history {}", revision.name));
+        };
+        return ok(format!(
+            "{display} with revision #{wanted}\n{}\n",
+            crate::kubectl::describe::pod_template_plain(&template)
+        ));
+    }
+    let rows: Vec<(String, String)> = revisions
+        .iter()
+        .map(|r| {
+            let cause = r
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(CHANGE_CAUSE))
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .unwrap_or_else(|| "<none>".into());
+            (r.number.to_string(), cause)
+        })
+        .collect();
+    ok(format!("{display} \n{}\n", history_table(&rows)))
+}
+
+/// The REVISION / CHANGE-CAUSE table (kubectl's tabwriter, padding 2).
+fn history_table(rows: &[(String, String)]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0)
+        .max("REVISION".len())
+        + 2;
+    let mut text = format!("{:<width$}CHANGE-CAUSE\n", "REVISION");
+    for (revision, cause) in rows {
+        text.push_str(&format!("{revision:<width$}{cause}\n"));
+    }
+    text
+}
+
+const NO_HISTORY: &str = "No rollout history found.";
+
+/// Runs the simulation, printing each new status line, until `line` says
+/// done (or fails, or times out), as `rollout status` watches.
+fn watch(
+    sim: &mut Simulation,
+    line: impl Fn(&Simulation) -> Result<(String, bool), String>,
+) -> CommandOutput {
     let deadline = sim.now().plus(STATUS_TIMEOUT);
     let mut out = String::new();
     let mut last = String::new();
     loop {
-        let sts = match get(sim) {
-            Ok(s) => s,
-            Err(e) => {
-                return CommandOutput {
-                    stdout: out,
-                    stderr: format!("{e}\n"),
-                    success: false,
-                }
-            }
-        };
-        let (line, done) = match stateful_set_status_line(&sts) {
+        let (text, done) = match line(sim) {
             Ok(l) => l,
             Err(e) => {
                 return CommandOutput {
@@ -255,10 +423,10 @@ fn stateful_set_rollout(
                 }
             }
         };
-        if line != last {
-            out.push_str(&line);
+        if text != last {
+            out.push_str(&text);
             out.push('\n');
-            last = line;
+            last = text;
         }
         if done {
             return ok(out);
@@ -276,6 +444,39 @@ fn stateful_set_rollout(
             }
         }
     }
+}
+
+/// DaemonSetStatusViewer.Status (polymorphichelpers/rollout_status.go).
+fn daemon_set_status_line(ds: &DaemonSet) -> Result<(String, bool), String> {
+    let name = ds.metadata.name_str();
+    let strategy = ds
+        .spec
+        .as_ref()
+        .and_then(|s| s.update_strategy.as_ref())
+        .and_then(|s| s.type_.clone())
+        .unwrap_or_else(|| "RollingUpdate".into());
+    if strategy != "RollingUpdate" {
+        return Err(
+            "error: rollout status is only available for RollingUpdate strategy type".into(),
+        );
+    }
+    let status = ds.status.clone().unwrap_or_default();
+    if ds.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0) {
+        return Ok((
+            "Waiting for daemon set spec update to be observed...".into(),
+            false,
+        ));
+    }
+    let desired = status.desired_number_scheduled;
+    let updated = status.updated_number_scheduled.unwrap_or(0);
+    let available = status.number_available.unwrap_or(0);
+    if updated < desired {
+        return Ok((format!("Waiting for daemon set {name:?} rollout to finish: {updated} out of {desired} new pods have been updated..."), false));
+    }
+    if available < desired {
+        return Ok((format!("Waiting for daemon set {name:?} rollout to finish: {available} of {desired} updated pods are available..."), false));
+    }
+    Ok((format!("daemon set {name:?} successfully rolled out"), true))
 }
 
 /// StatefulSetStatusViewer.Status (polymorphichelpers/rollout_status.go).
@@ -426,54 +627,58 @@ fn status(sim: &mut Simulation, namespace: &str, name: &str) -> CommandOutput {
     }
 }
 
+/// DeploymentHistoryViewer.ViewHistory (polymorphichelpers/history.go).
 fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> CommandOutput {
     let mut sets = replica_sets_of(sim, d);
     sets.sort_by_key(revision);
-    let name = d.metadata.name_str();
-    if let Some(wanted) = wanted_revision {
+    let display = format!("deployment.apps/{}", d.metadata.name_str());
+    if sets.is_empty() {
+        return ok(format!("{display} \n{NO_HISTORY}\n"));
+    }
+    if let Some(wanted) = wanted_revision.filter(|w| *w > 0) {
         let Some(rs) = sets.iter().find(|rs| revision(rs) == wanted) else {
             return fail("error: unable to find the specified revision");
         };
-        let template = rs
+        let mut template = rs
             .spec
             .as_ref()
             .and_then(|s| s.template.clone())
             .unwrap_or_default();
-        let yaml = serde_yaml::to_string(&template).unwrap_or_default();
-        let indented: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
+        // The ReplicaSet's change-cause shows among the template's annotations.
+        if let Some(cause) = rs
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CHANGE_CAUSE))
+            .filter(|c| !c.is_empty())
+        {
+            template
+                .metadata
+                .get_or_insert_with(Default::default)
+                .annotations
+                .get_or_insert_with(BTreeMap::new)
+                .insert(CHANGE_CAUSE.into(), cause.clone());
+        }
         return ok(format!(
-            "deployment.apps/{name} with revision #{wanted}\nPod Template:\n{indented}"
+            "{display} with revision #{wanted}\n{}\n",
+            crate::kubectl::describe::pod_template_plain(&template)
         ));
     }
-    let rows: Vec<Vec<String>> = sets
+    let rows: Vec<(String, String)> = sets
         .iter()
-        .filter(|rs| revision(rs) > 0)
         .map(|rs| {
             let cause = rs
                 .metadata
                 .annotations
                 .as_ref()
                 .and_then(|a| a.get(CHANGE_CAUSE))
+                .filter(|c| !c.is_empty())
                 .cloned()
                 .unwrap_or_else(|| "<none>".into());
-            vec![revision(rs).to_string(), cause]
+            (revision(rs).to_string(), cause)
         })
         .collect();
-    // kubectl's history printer uses its own tabwriter: two spaces of padding.
-    let mut text = format!("deployment.apps/{name} \n");
-    let width = rows
-        .iter()
-        .map(|r| r[0].len())
-        .max()
-        .unwrap_or(0)
-        .max("REVISION".len())
-        + 2;
-    text.push_str(&format!("{:<width$}CHANGE-CAUSE\n", "REVISION"));
-    for row in rows {
-        text.push_str(&format!("{:<width$}{}\n", row[0], row[1]));
-    }
-    text.push('\n');
-    ok(text)
+    ok(format!("{display} \n{}\n", history_table(&rows)))
 }
 
 /// Rolls the template back to a revision's (0: the one before the current).
