@@ -1,28 +1,15 @@
 //! Kinds a real cluster serves that nothing in the simulation acts on yet.
-//! They decode strictly through their k8s-openapi types and are stored, so
-//! any real manifest applies; kubectl then warns that nothing acts on them.
+//! They are checked strictly against their OpenAPI schema (apiserver/schema.rs)
+//! and stored as JSON, so any real manifest applies; kubectl then warns that
+//! nothing acts on them.
 //! Kinds move from here to `objects.rs` as the simulation learns them.
-
-use serde_json::Value;
 
 use crate::objects::KindInfo;
 
-/// A known kind and how to check a manifest of it.
+/// A known kind.
 pub struct KnownKind {
     pub info: KindInfo,
-    /// Decodes strictly-typed and encodes again, or says which field is wrong.
-    pub round_trip: fn(Value) -> Result<Value, (String, String)>,
 }
-
-fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
-    value: Value,
-) -> Result<Value, (String, String)> {
-    let typed: T = serde_path_to_error::deserialize(value)
-        .map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
-    serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
-}
-
-use k8s_openapi::api::*;
 
 pub static KNOWN: &[KnownKind] = &[
     KnownKind {
@@ -36,7 +23,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "services/specs",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::Service>,
     },
     KnownKind {
         info: KindInfo {
@@ -49,7 +35,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "configmaps",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::ConfigMap>,
     },
     KnownKind {
         info: KindInfo {
@@ -62,7 +47,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "secrets",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::Secret>,
     },
     KnownKind {
         info: KindInfo {
@@ -75,7 +59,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "limitranges",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::LimitRange>,
     },
     KnownKind {
         info: KindInfo {
@@ -88,7 +71,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "resourcequotas",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::ResourceQuota>,
     },
     KnownKind {
         info: KindInfo {
@@ -101,7 +83,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "controllers",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::ReplicationController>,
     },
     KnownKind {
         info: KindInfo {
@@ -114,7 +95,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "services/endpoints",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::Endpoints>,
     },
     KnownKind {
         info: KindInfo {
@@ -127,7 +107,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "podtemplates",
             namespaced: true,
         },
-        round_trip: round_trip::<core::v1::PodTemplate>,
     },
     KnownKind {
         info: KindInfo {
@@ -140,7 +119,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "controllerrevisions",
             namespaced: true,
         },
-        round_trip: round_trip::<apps::v1::ControllerRevision>,
     },
     KnownKind {
         info: KindInfo {
@@ -153,7 +131,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "ingress",
             namespaced: true,
         },
-        round_trip: round_trip::<networking::v1::Ingress>,
     },
     KnownKind {
         info: KindInfo {
@@ -166,7 +143,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "ingressclasses",
             namespaced: false,
         },
-        round_trip: round_trip::<networking::v1::IngressClass>,
     },
     KnownKind {
         info: KindInfo {
@@ -179,7 +155,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "networkpolicies",
             namespaced: true,
         },
-        round_trip: round_trip::<networking::v1::NetworkPolicy>,
     },
     KnownKind {
         info: KindInfo {
@@ -192,7 +167,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "endpointslices",
             namespaced: true,
         },
-        round_trip: round_trip::<discovery::v1::EndpointSlice>,
     },
     KnownKind {
         info: KindInfo {
@@ -205,7 +179,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "horizontalpodautoscalers",
             namespaced: true,
         },
-        round_trip: round_trip::<autoscaling::v2::HorizontalPodAutoscaler>,
     },
     KnownKind {
         info: KindInfo {
@@ -218,7 +191,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "horizontalpodautoscalers",
             namespaced: true,
         },
-        round_trip: round_trip::<autoscaling::v1::HorizontalPodAutoscaler>,
     },
     KnownKind {
         info: KindInfo {
@@ -231,7 +203,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "poddisruptionbudgets",
             namespaced: true,
         },
-        round_trip: round_trip::<policy::v1::PodDisruptionBudget>,
     },
     KnownKind {
         info: KindInfo {
@@ -244,7 +215,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "priorityclasses",
             namespaced: false,
         },
-        round_trip: round_trip::<scheduling::v1::PriorityClass>,
     },
     KnownKind {
         info: KindInfo {
@@ -257,7 +227,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "csidrivers",
             namespaced: false,
         },
-        round_trip: round_trip::<storage::v1::CSIDriver>,
     },
     KnownKind {
         info: KindInfo {
@@ -270,7 +239,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "runtimeclasses",
             namespaced: false,
         },
-        round_trip: round_trip::<node::v1::RuntimeClass>,
     },
     KnownKind {
         info: KindInfo {
@@ -283,7 +251,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "certificatesigningrequests",
             namespaced: false,
         },
-        round_trip: round_trip::<certificates::v1::CertificateSigningRequest>,
     },
     KnownKind {
         info: KindInfo {
@@ -296,7 +263,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "validatingwebhookconfigurations",
             namespaced: false,
         },
-        round_trip: round_trip::<admissionregistration::v1::ValidatingWebhookConfiguration>,
     },
     KnownKind {
         info: KindInfo {
@@ -309,7 +275,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "mutatingwebhookconfigurations",
             namespaced: false,
         },
-        round_trip: round_trip::<admissionregistration::v1::MutatingWebhookConfiguration>,
     },
     KnownKind {
         info: KindInfo {
@@ -322,7 +287,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "validatingadmissionpolicies",
             namespaced: false,
         },
-        round_trip: round_trip::<admissionregistration::v1::ValidatingAdmissionPolicy>,
     },
     KnownKind {
         info: KindInfo {
@@ -335,7 +299,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "validatingadmissionpolicybindings",
             namespaced: false,
         },
-        round_trip: round_trip::<admissionregistration::v1::ValidatingAdmissionPolicyBinding>,
     },
     KnownKind {
         info: KindInfo {
@@ -348,7 +311,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "volumeattachments",
             namespaced: false,
         },
-        round_trip: round_trip::<storage::v1::VolumeAttachment>,
     },
     KnownKind {
         info: KindInfo {
@@ -361,7 +323,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "csinodes",
             namespaced: false,
         },
-        round_trip: round_trip::<storage::v1::CSINode>,
     },
     KnownKind {
         info: KindInfo {
@@ -374,7 +335,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "flowschemas",
             namespaced: false,
         },
-        round_trip: round_trip::<flowcontrol::v1::FlowSchema>,
     },
     KnownKind {
         info: KindInfo {
@@ -387,7 +347,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "prioritylevelconfigurations",
             namespaced: false,
         },
-        round_trip: round_trip::<flowcontrol::v1::PriorityLevelConfiguration>,
     },
     KnownKind {
         info: KindInfo {
@@ -400,7 +359,6 @@ pub static KNOWN: &[KnownKind] = &[
             etcd_prefix: "events",
             namespaced: true,
         },
-        round_trip: round_trip::<events::v1::Event>,
     },
 ];
 

@@ -65,7 +65,7 @@ const REJECTED_BY_REAL_CLUSTERS: &[(&str, &str, &str)] = &[
     ),
     (
         "secret/tls-auth-secret.yaml",
-        "data.tls.crt",
+        "illegal base64 data at input byte 7",
         "REPLACE_WITH_BASE64_CERT is not base64",
     ),
     (

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod decode;
 pub mod defaults;
 pub mod errors;
+pub mod schema;
 pub mod validation;
 mod validation_storage;
 
