@@ -12,8 +12,8 @@ use crate::objects::{MetaExt, ObjectRef};
 use crate::sim::Simulation;
 use crate::time::human_duration;
 use crate::view::{
-    ClusterView, CommandOutput, DeploymentView, ExplainNodeView, ExplainView, NodeView,
-    PluginVerdictView, PodView, ReplicaSetView, ScoreView,
+    ClusterView, CommandOutput, DeploymentView, ExplainNodeView, ExplainView, NodeConditionView,
+    NodeView, PluginVerdictView, PodView, ReplicaSetView, ScoreView,
 };
 
 /// What applying a manifest file did.
@@ -145,6 +145,8 @@ impl Simulation {
                     memory_allocatable_bytes: info
                         .map_or(0, |i| i.allocatable.memory.max(0) as u64),
                     memory_requested_bytes: info.map_or(0, |i| i.requested.memory.max(0) as u64),
+                    taints: node_taints(node),
+                    conditions: unusual_conditions(node),
                     pods: pods
                         .iter()
                         .filter(|p| crate::podutil::node_name(p) == Some(name.as_str()))
@@ -297,6 +299,32 @@ impl Simulation {
         }
         Ok(view)
     }
+}
+
+fn node_taints(node: &Node) -> Vec<String> {
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .into_iter()
+        .flatten()
+        .map(printers::taint)
+        .collect()
+}
+
+/// The node's conditions that are not as on a healthy node: Ready anything but
+/// True, any other condition (the pressures, NetworkUnavailable) True.
+fn unusual_conditions(node: &Node) -> Vec<NodeConditionView> {
+    node.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|c| (c.type_ == "Ready") != (c.status == "True"))
+        .map(|c| NodeConditionView {
+            summary: format!("{}={}", c.type_, c.status),
+            message: c.message.clone().unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// The PodScheduled condition's message while it is False (why the pod waits).

@@ -39,4 +39,6 @@ pub use files::{FileSource, MemoryFiles, NoFiles};
 pub use manifest::ManifestError;
 pub use sim::{SimConfig, Simulation};
 pub use time::{SimDuration, SimTime};
-pub use view::{ClusterView, CommandOutput, NodeView, PodView, StepRecord, WriteRecord};
+pub use view::{
+    ClusterView, CommandOutput, NodeConditionView, NodeView, PodView, StepRecord, WriteRecord,
+};

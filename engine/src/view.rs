@@ -27,7 +27,19 @@ pub struct NodeView {
     pub cpu_requested_milli: u64,
     pub memory_allocatable_bytes: u64,
     pub memory_requested_bytes: u64,
+    /// The node's taints as `kubectl describe node` lists them (`key=value:Effect`).
+    pub taints: Vec<String>,
+    /// The conditions that are not as a healthy node has them (Ready not
+    /// True, a pressure True), as `Type=Status`, with their message.
+    pub conditions: Vec<NodeConditionView>,
     pub pods: Vec<PodView>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct NodeConditionView {
+    /// `Ready=Unknown`, `MemoryPressure=True`.
+    pub summary: String,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -393,6 +393,116 @@ def test_faults(b):
     assert_no_crash(b)
 
 
+def node_marks(b, node):
+    return b.script("return [...document.querySelectorAll(`.node[data-node=\"${arguments[0]}\"] .node-mark`)]"
+                    ".map(m => [m.className.replace('node-mark ', ''), m.innerText.trim()]);", node)
+
+
+def test_node_marks_and_pod_reasons(b):
+    # A cordon, a taint and a failed kubelet show on their node's card.
+    check(["taint", "node-role.kubernetes.io/control-plane:NoSchedule"] in node_marks(b, "control-plane"),
+          f"the control plane's taint is not on its card: {node_marks(b, 'control-plane')}")
+    type_command(b, "kubectl cordon node-2")
+    check(["cordon", "cordoned"] in node_marks(b, "node-2"), f"node-2 does not show its cordon: {node_marks(b, 'node-2')}")
+    check("SchedulingDisabled" in b.text('.node[data-node="node-2"] .node-status'), "node-2's status lacks SchedulingDisabled")
+    type_command(b, "kubectl taint nodes node-1 dedicated=lesson:NoSchedule")
+    check(["taint", "dedicated=lesson:NoSchedule"] in node_marks(b, "node-1"), f"node-1 does not show its taint: {node_marks(b, 'node-1')}")
+    type_command(b, "sim node fail node-1")
+    b.click("#advance-1m")
+    marks = node_marks(b, "node-1")
+    check(["condition", "Ready=Unknown"] in marks, f"node-1 does not show Ready=Unknown after its kubelet stopped: {marks}")
+    check(any(kind == "taint" and "node.kubernetes.io/unreachable" in text for kind, text in marks),
+          f"node-1 lacks the node controller's unreachable taint: {marks}")
+    # Pods that cannot start show why, in their colour.
+    type_command(b, "kubectl run broken --image=nginx:no-such-tag")
+    type_command(b, 'kubectl run crasher --image=busybox -- sh -c "exit 1"')
+    b.click("#advance-1m")
+    by_name = {p["name"]: p for p in pods(b)}
+    for name, status in [("broken", "ImagePullBackOff"), ("crasher", "CrashLoopBackOff")]:
+        check(name in by_name and by_name[name]["status"] == status,
+              f"pod {name} should show {status}: {by_name.get(name)}")
+        tone = b.script(f"return document.querySelector('.pod[data-name=\"{name}\"]').className;")
+        check("tone-bad" in tone, f"pod {name} ({status}) is not coloured as failing: {tone}")
+    shot(b, "node-marks-and-pod-reasons.png")
+    for line in ["sim node recover node-1", "kubectl uncordon node-2", "kubectl taint nodes node-1 dedicated-",
+                 "kubectl delete pod broken crasher"]:
+        type_command(b, line)
+    b.click("#advance-1m")
+    check(node_marks(b, "node-1") == [] and node_marks(b, "node-2") == [],
+          f"the marks did not go away: {node_marks(b, 'node-1')} {node_marks(b, 'node-2')}")
+    assert_no_crash(b)
+
+
+# Every control has a name, text is readable, and the keyboard shows where it is.
+ACCESSIBILITY_AUDIT = """
+const named = el => (el.getAttribute('aria-label') || el.getAttribute('title') || el.innerText ||
+    (el.id && document.querySelector(`label[for="${el.id}"]`)?.innerText) || el.getAttribute('placeholder') || '').trim();
+const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+const unnamed = [...document.querySelectorAll('button, input, select, textarea, [role=button], [role=slider]')]
+    .filter(visible).filter(el => !named(el)).map(el => el.outerHTML.slice(0, 120));
+const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+const background = el => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0.9) return c.slice(0, 3); } return [255, 255, 255]; };
+const low = [];
+for (const el of document.querySelectorAll('body *')) {
+    if (!visible(el) || ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || Number(style.opacity) < 0.5) continue;
+    const fg = rgb(style.color), bg = background(el);
+    const [a, b] = [lum(fg.slice(0, 3)), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const large = parseFloat(style.fontSize) >= 18.66 || (parseFloat(style.fontSize) >= 14 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${el.innerText.slice(0, 40)}`);
+}
+return [unnamed, low];
+"""
+
+
+def test_accessibility(b):
+    for where in ["sandbox", "lesson"]:
+        if where == "lesson":
+            open_lesson(b, "pod")
+        unnamed, low = b.script(ACCESSIBILITY_AUDIT)
+        check(not unnamed, f"controls without an accessible name ({where}):\n" + "\n".join(unnamed[:20]))
+        check(not low, f"text below WCAG AA contrast ({where}):\n" + "\n".join(low[:20]))
+    # The keyboard walks the controls, and the focused one is marked.
+    b.script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    seen = []
+    for _ in range(12):
+        b._s("/actions", body={"actions": [{"type": "key", "id": "kb", "actions": [
+            {"type": "keyDown", "value": TAB}, {"type": "keyUp", "value": TAB}]}]})
+        seen.append(b.script("""
+            const el = document.activeElement, s = getComputedStyle(el);
+            const marked = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+            return [el.tagName, el.id || el.className, marked];"""))
+    check(len({tuple(x[:2]) for x in seen}) >= 8, f"Tab does not move through the controls: {seen}")
+    unmarked = [x for x in seen if x[0] != "BODY" and not x[2]]
+    check(not unmarked, f"focused controls without a visible focus mark: {unmarked}")
+    assert_no_crash(b)
+
+
+def test_panels_resize(b):
+    if not b.find_all("#open-sandbox"):
+        b.click("#lessons-button")
+    b.click("#open-sandbox")
+    panel = "#editor-panel"
+    before = b.script(f"return document.querySelector('{panel}').getBoundingClientRect().toJSON();")
+    # Drag the panel's resize corner (bottom right) 120 px to the left.
+    x, y = int(before["right"] - 3), int(before["bottom"] - 3)
+    b._s("/actions", body={"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [
+        {"type": "pointerMove", "x": x, "y": y, "duration": 0},
+        {"type": "pointerDown", "button": 0},
+        {"type": "pointerMove", "x": x - 120, "y": y, "duration": 200},
+        {"type": "pointerUp", "button": 0}]}]})
+    after = b.script(f"return document.querySelector('{panel}').getBoundingClientRect().toJSON();")
+    check(after["width"] < before["width"] - 60, f"dragging the editor's corner did not narrow it: {before['width']} -> {after['width']}")
+    b.refresh()
+    wait_for(lambda: b.find_all("#step"), what="the app after a reload")
+    assert_no_crash(b)
+
+
 def test_gutter_follows_scroll(b):
     long_text = "".join(f"# line {n}\n" for n in range(1, 121))
     set_editor_fast(b, long_text)
@@ -692,17 +802,20 @@ TESTS = [
     test_rewind,
     test_play,
     test_faults,
+    test_node_marks_and_pod_reasons,
     test_gutter_follows_scroll,
     test_yaml_error_names_line,
     test_templates,
     test_garbage_does_not_crash,
     test_panels_collapse,
+    test_panels_resize,
     test_reload_persistence,
     test_language_switch,
     test_shared_link,
     test_broken_state_starts_clean,
     test_every_lesson_opens,
     test_lesson_end_to_end,
+    test_accessibility,
     test_docs_screenshots,
 ]
 

@@ -689,15 +689,7 @@ fn describe_node(sim: &Simulation, node: &Node) -> String {
         "CreationTimestamp",
         rfc1123(node.metadata.creation_timestamp.as_ref()),
     );
-    let taints: Vec<String> = spec
-        .taints
-        .iter()
-        .flatten()
-        .map(|t| match &t.value {
-            Some(v) if !v.is_empty() => format!("{}={v}:{}", t.key, t.effect),
-            _ => format!("{}:{}", t.key, t.effect),
-        })
-        .collect();
+    let taints: Vec<String> = spec.taints.iter().flatten().map(printers::taint).collect();
     b.add_lines("Taints", taints);
     b.add(
         "Unschedulable",

@@ -740,3 +740,11 @@ pub fn labels_column(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Obje
         format_labels(&labels)
     }
 }
+
+/// A taint as kubectl prints it: `key=value:Effect`, or `key:Effect` without a value.
+pub fn taint(t: &k8s_openapi::api::core::v1::Taint) -> String {
+    match &t.value {
+        Some(v) if !v.is_empty() => format!("{}={v}:{}", t.key, t.effect),
+        _ => format!("{}:{}", t.key, t.effect),
+    }
+}

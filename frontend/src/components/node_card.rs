@@ -54,6 +54,7 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     };
     let node = &props.node;
     let control_plane = is_control_plane(node);
+    let cordoned = node.status.contains("SchedulingDisabled");
     let cpu_pct = format::percent(node.cpu_requested_milli, node.cpu_allocatable_milli);
     let mem_pct = format::percent(node.memory_requested_bytes, node.memory_allocatable_bytes);
     let name = node.name.clone();
@@ -127,6 +128,25 @@ pub fn node_card(props: &NodeCardProps) -> Html {
                 <span class={classes!("node-status", if node.ready { "ready" } else { "not-ready" })}>{ &node.status }</span>
                 { fault }
             </header>
+            if cordoned || !node.conditions.is_empty() || !node.taints.is_empty() {
+                <ul class="node-marks" aria-label={ctx.t("노드 상태와 테인트", "node conditions and taints")}>
+                    if cordoned {
+                        <li class="node-mark cordon" title={ctx.t(
+                            "kubectl cordon: 새 파드가 이 노드에 스케줄되지 않습니다 (spec.unschedulable)",
+                            "kubectl cordon: no new pod is scheduled here (spec.unschedulable)")}>
+                            { ctx.t("코든됨", "cordoned") }
+                        </li>
+                    }
+                    { for node.conditions.iter().map(|c| html! {
+                        <li class="node-mark condition" title={c.message.clone()}>{ &c.summary }</li>
+                    }) }
+                    { for node.taints.iter().map(|t| html! {
+                        <li class="node-mark taint" title={ctx.t("테인트: 이를 용인(toleration)하는 파드만 옵니다", "taint: only pods that tolerate it come here")}>
+                            { t }
+                        </li>
+                    }) }
+                </ul>
+            }
             if control_plane {
                 // The control plane as a picture: the API server in the middle, etcd beside it,
                 // the scheduler and the controller manager above; the node's own agents below.
