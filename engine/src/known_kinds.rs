@@ -26,30 +26,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "ConfigMap",
-            api_version: "v1",
-            group: "",
-            plural: "configmaps",
-            singular: "configmap",
-            short_names: &["cm"],
-            etcd_prefix: "configmaps",
-            namespaced: true,
-        },
-    },
-    KnownKind {
-        info: KindInfo {
-            kind: "Secret",
-            api_version: "v1",
-            group: "",
-            plural: "secrets",
-            singular: "secret",
-            short_names: &[],
-            etcd_prefix: "secrets",
-            namespaced: true,
-        },
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "LimitRange",
             api_version: "v1",
             group: "",

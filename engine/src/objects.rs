@@ -6,7 +6,8 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+    ConfigMap, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret,
+    ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -247,6 +248,14 @@ kinds! {
     ClusterRoleBinding(ClusterRoleBinding) {
         api_version: "rbac.authorization.k8s.io/v1", group: "rbac.authorization.k8s.io", plural: "clusterrolebindings", singular: "clusterrolebinding",
         short: [], etcd: "clusterrolebindings", namespaced: false
+    },
+    ConfigMap(ConfigMap) {
+        api_version: "v1", group: "", plural: "configmaps", singular: "configmap",
+        short: ["cm"], etcd: "configmaps", namespaced: true
+    },
+    Secret(Secret) {
+        api_version: "v1", group: "", plural: "secrets", singular: "secret",
+        short: [], etcd: "secrets", namespaced: true
     },
 }
 

@@ -114,7 +114,23 @@ pub fn decode_as(kind: Kind, value: &Value) -> Result<Object, ApiError> {
     let body = checked.value;
     // What the schema lets through but a typed field cannot hold (a malformed
     // timestamp) is refused in serde's words.
-    typed_decode(kind, body).map_err(|e| refuse(e.to_string()))
+    let mut object = typed_decode(kind, body).map_err(|e| refuse(e.to_string()))?;
+    if let Object::Secret(secret) = &mut object {
+        merge_string_data(secret);
+    }
+    Ok(object)
+}
+
+/// `stringData` is write-only: decoding merges it into `data`, its values
+/// winning (Convert_v1_Secret_To_core_Secret, pkg/apis/core/v1/conversion.go).
+fn merge_string_data(secret: &mut k8s_openapi::api::core::v1::Secret) {
+    let Some(strings) = secret.string_data.take() else {
+        return;
+    };
+    let data = secret.data.get_or_insert_with(Default::default);
+    for (key, value) in strings {
+        data.insert(key, k8s_openapi::ByteString(value.into_bytes()));
+    }
 }
 
 fn typed_decode(kind: Kind, value: Value) -> Result<Object, serde_json::Error> {
@@ -145,6 +161,8 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, serde_json::Error> {
         Kind::ClusterRoleBinding => {
             from_value::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(value)?.into()
         }
+        Kind::ConfigMap => from_value::<core::ConfigMap>(value)?.into(),
+        Kind::Secret => from_value::<core::Secret>(value)?.into(),
         // Kinds nothing simulates yet stay JSON, with typed metadata.
         Kind::Other(info) => {
             let metadata: ObjectMeta = match value.get("metadata") {

@@ -9,7 +9,8 @@ use k8s_openapi::api::apps::v1::{
     StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
-    Container, PersistentVolume, PersistentVolumeClaim, PodSecurityContext, PodSpec, Toleration,
+    Container, ObjectFieldSelector, PersistentVolume, PersistentVolumeClaim, PodSecurityContext,
+    PodSpec, Toleration, Volume,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -42,6 +43,10 @@ pub fn apply_defaults(object: &mut Object) {
         Object::PersistentVolumeClaim(pvc) => default_claim(pvc),
         Object::PersistentVolume(pv) => default_volume(pv),
         Object::StorageClass(sc) => default_storage_class(sc),
+        // SetDefaults_Secret.
+        Object::Secret(secret) => {
+            secret.type_.get_or_insert_with(|| "Opaque".to_string());
+        }
         _ => {}
     }
 }
@@ -246,6 +251,50 @@ fn default_pod_spec(spec: &mut PodSpec) {
     {
         default_container(container);
     }
+    for volume in spec.volumes.iter_mut().flatten() {
+        default_volume_source(volume);
+    }
+}
+
+/// The files of configMap, secret, downwardAPI and projected volumes are
+/// 0644 unless said otherwise (SetDefaults_ConfigMapVolumeSource and its
+/// siblings); a projected token lives an hour; field selectors default to v1.
+fn default_volume_source(volume: &mut Volume) {
+    const DEFAULT_MODE: i32 = 0o644;
+    if let Some(c) = volume.config_map.as_mut() {
+        c.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(s) = volume.secret.as_mut() {
+        s.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(d) = volume.downward_api.as_mut() {
+        d.default_mode.get_or_insert(DEFAULT_MODE);
+        for item in d.items.iter_mut().flatten() {
+            default_field_selector(item.field_ref.as_mut());
+        }
+    }
+    if let Some(p) = volume.projected.as_mut() {
+        p.default_mode.get_or_insert(DEFAULT_MODE);
+        for source in p.sources.iter_mut().flatten() {
+            if let Some(token) = source.service_account_token.as_mut() {
+                token.expiration_seconds.get_or_insert(3600);
+            }
+            for item in source
+                .downward_api
+                .iter_mut()
+                .flat_map(|d| d.items.iter_mut().flatten())
+            {
+                default_field_selector(item.field_ref.as_mut());
+            }
+        }
+    }
+}
+
+/// SetDefaults_ObjectFieldSelector.
+fn default_field_selector(selector: Option<&mut ObjectFieldSelector>) {
+    if let Some(s) = selector {
+        s.api_version.get_or_insert_with(|| "v1".to_string());
+    }
 }
 
 fn default_container(container: &mut Container) {
@@ -261,6 +310,13 @@ fn default_container(container: &mut Container) {
         .get_or_insert_with(|| "File".to_string());
     for port in container.ports.iter_mut().flatten() {
         port.protocol.get_or_insert_with(|| "TCP".to_string());
+    }
+    for var in container.env.iter_mut().flatten() {
+        default_field_selector(
+            var.value_from
+                .as_mut()
+                .and_then(|from| from.field_ref.as_mut()),
+        );
     }
 }
 

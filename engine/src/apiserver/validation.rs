@@ -189,6 +189,14 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
             validate_subjects(b.subjects.as_deref().unwrap_or(&[]), &mut errors);
         }
         Object::Other(other) => validate_object_meta(&other.metadata, false, &mut errors),
+        Object::ConfigMap(cm) => {
+            validate_object_meta(&cm.metadata, false, &mut errors);
+            super::validation_config::validate_config_map(cm, &mut errors);
+        }
+        Object::Secret(secret) => {
+            validate_object_meta(&secret.metadata, false, &mut errors);
+            super::validation_config::validate_secret(secret, &mut errors);
+        }
         Object::StatefulSet(sts) => {
             validate_object_meta(&sts.metadata, false, &mut errors);
             super::validation_storage::validate_stateful_set(sts, &mut errors);
@@ -531,6 +539,12 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
             if let Some(error) = pod_spec_update_error(o.spec.as_ref(), n.spec.as_ref()) {
                 errors.push(error);
             }
+        }
+        (Object::ConfigMap(o), Object::ConfigMap(n)) => {
+            super::validation_config::validate_config_map_update(o, n, &mut errors);
+        }
+        (Object::Secret(o), Object::Secret(n)) => {
+            super::validation_config::validate_secret_update(o, n, &mut errors);
         }
         _ => super::validation_storage::validate_update(old, new, &mut errors),
     }

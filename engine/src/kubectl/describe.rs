@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
 use super::printers;
 
+mod config;
 mod storage;
 mod template;
 use crate::apiserver::auth::{Attributes, UserInfo};
@@ -319,19 +320,14 @@ fn container_section(
                 );
             }
         }
+        if let Some(from) = c.env_from.as_ref().filter(|f| !f.is_empty()) {
+            b.add_lines("Environment Variables from", config::env_from_lines(from));
+        }
         let env: Vec<String> = c
             .env
             .iter()
             .flatten()
-            .map(|e| {
-                format!(
-                    "{}:  {}",
-                    e.name,
-                    e.value
-                        .clone()
-                        .unwrap_or_else(|| "<set to the key of a reference>".into())
-                )
-            })
+            .map(|e| config::env_line(e, pod))
             .collect();
         b.add_lines("Environment", env);
         let mounts: Vec<String> = c
@@ -1108,6 +1104,8 @@ pub fn run(
             Object::PersistentVolumeClaim(pvc) => storage::describe_claim(sim, pvc),
             Object::PersistentVolume(pv) => storage::describe_volume(sim, pv),
             Object::StorageClass(sc) => storage::describe_storage_class(sim, sc),
+            Object::ConfigMap(cm) => config::describe_config_map(sim, cm),
+            Object::Secret(secret) => config::describe_secret(secret),
             other => describe_generic(sim, other),
         });
     }

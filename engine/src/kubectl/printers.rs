@@ -96,6 +96,8 @@ pub fn table(
             vec!["NAME", "CONTROLLER", "REVISION", "AGE"]
         }
         Kind::Other(_) => vec!["NAME", "AGE"],
+        Kind::ConfigMap => vec!["NAME", "DATA", "AGE"],
+        Kind::Secret => vec!["NAME", "TYPE", "DATA", "AGE"],
         Kind::ServiceAccount => vec!["NAME", "SECRETS", "AGE"],
         Kind::Role | Kind::ClusterRole => vec!["NAME", "CREATED AT"],
         Kind::RoleBinding | Kind::ClusterRoleBinding => vec!["NAME", "ROLE", "AGE"],
@@ -190,6 +192,20 @@ pub fn table(
                 ]
             }
             Object::Other(o) => vec![o.metadata.name_str().to_string(), age(&o.metadata, now)],
+            // printConfigMap and printSecret: DATA counts the keys.
+            Object::ConfigMap(cm) => vec![
+                cm.metadata.name_str().to_string(),
+                (cm.data.as_ref().map_or(0, |d| d.len())
+                    + cm.binary_data.as_ref().map_or(0, |d| d.len()))
+                .to_string(),
+                age(&cm.metadata, now),
+            ],
+            Object::Secret(s) => vec![
+                s.metadata.name_str().to_string(),
+                s.type_.clone().unwrap_or_default(),
+                s.data.as_ref().map_or(0, |d| d.len()).to_string(),
+                age(&s.metadata, now),
+            ],
             Object::Lease(l) => vec![
                 l.metadata.name_str().to_string(),
                 l.spec

@@ -367,7 +367,7 @@ pub(super) fn volumes_section(volumes: &[Volume]) -> String {
             b.add("Type", "Secret (a volume populated by a Secret)");
             b.add("SecretName", s.secret_name.clone().unwrap_or_default());
             b.add("Optional", s.optional.unwrap_or(false).to_string());
-        } else {
+        } else if !super::config::volume_rows(v, &mut b) {
             let value = serde_json::to_value(v).unwrap_or_default();
             let kind = value
                 .as_object()
