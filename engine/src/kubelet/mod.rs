@@ -17,6 +17,7 @@
 //!   has stopped, its grace period honoured (a shell as PID 1 ignores
 //!   SIGTERM and is killed after 30 s).
 
+mod env;
 mod node_status;
 mod pod_status;
 mod prober;
@@ -29,6 +30,7 @@ pub use prober::ProbeType;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::controllers::{Context, Reconciled};
 use crate::events::{EventType, Source};
@@ -58,6 +60,8 @@ const BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
 const MIN_GRACE_SECONDS: i64 = 2;
 /// How many passes one sync makes over the pod's containers at most.
 const SYNC_PASSES: usize = 8;
+/// kubecontainer.ErrCreateContainerConfig: the container's config could not be made.
+const CREATE_CONTAINER_CONFIG_ERROR: &str = "CreateContainerConfigError";
 
 /// An entry of flowcontrol.Backoff (client-go/util/flowcontrol/backoff.go).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,6 +345,11 @@ struct PodSync<'a, 'b> {
     pod: &'a Pod,
     pod_object: Object,
     images: &'a mut BTreeSet<String>,
+    /// The pod's and the node's IPs, and the node's allocatable resources:
+    /// what a container's environment may name.
+    pod_ip: String,
+    host_ip: String,
+    allocatable: BTreeMap<String, Quantity>,
     log: SyncLog,
 }
 
@@ -518,7 +527,7 @@ impl Kubelet {
             } else {
                 self.next_ip + 1
             };
-            let mut runtime = PodRuntime::new(&pod, PodInfo::of(&pod, &ip, &self.internal_ip()));
+            let mut runtime = PodRuntime::new(&pod, PodInfo::of(&pod, &ip));
             // The claims' volumes come with the files their volumes hold.
             crate::storage::attach(ctx.storage, ctx.api, &pod, &mut runtime);
             worker.runtime = Some(runtime);
@@ -533,12 +542,17 @@ impl Kubelet {
         }
 
         let source = self.source();
+        let host_ip = self.internal_ip();
+        let (_, allocatable) = self.capacity_and_allocatable();
         let mut sync = PodSync {
             ctx,
             source,
             pod: &pod,
             pod_object: Object::Pod(pod.clone()),
             images: &mut self.images,
+            pod_ip: worker.pod_ip.clone().unwrap_or_default(),
+            host_ip,
+            allocatable,
             log: SyncLog {
                 actions: Vec::new(),
                 wake: None,
@@ -1350,12 +1364,34 @@ fn advance_start(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize) {
     }
 }
 
-/// Creates and starts a container whose image is ready.
+/// Creates and starts a container whose image is ready. Its config (the
+/// environment) is made first: an error there leaves it waiting with
+/// CreateContainerConfigError, retried on the pod worker's back-off.
 fn start_container(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize, spec: &Container) {
     let now = s.now();
     let list = if init { &mut w.init } else { &mut w.containers };
     let c = &mut list[i];
     let name = c.name.clone();
+    let facts = env::PodFacts {
+        pod: s.pod,
+        pod_ip: &s.pod_ip,
+        host_ip: &s.host_ip,
+        allocatable: &s.allocatable,
+    };
+    let env = match env::make_environment(s.ctx.api, &facts, spec) {
+        Ok(env) => env,
+        Err(message) => {
+            // kuberuntime startContainer: "Error: %v", and ErrCreateContainerConfig.
+            s.event(EventType::Warning, "Failed", &format!("Error: {message}"));
+            c.run = Run::Waiting;
+            c.waiting = Some((CREATE_CONTAINER_CONFIG_ERROR.into(), message.clone()));
+            c.not_before = Some(now.plus(WORKER_BACKOFF_PERIOD));
+            s.log
+                .actions
+                .push(format!("cannot create container {name}: {message}"));
+            return;
+        }
+    };
     c.instances += 1;
     if c.instances > 1 {
         c.restart_count += 1;
@@ -1372,7 +1408,7 @@ fn start_container(w: &mut PodWorker, s: &mut PodSync, init: bool, i: usize, spe
     let Some(rt) = w.runtime.as_mut() else {
         return;
     };
-    match rt.start(spec, now) {
+    match rt.start(spec, &env, now) {
         Ok(()) => {
             s.event(
                 EventType::Normal,

@@ -180,7 +180,9 @@ impl Kubelet {
             .collect()
     }
 
-    fn capacity_and_allocatable(&self) -> (BTreeMap<String, Quantity>, BTreeMap<String, Quantity>) {
+    pub(super) fn capacity_and_allocatable(
+        &self,
+    ) -> (BTreeMap<String, Quantity>, BTreeMap<String, Quantity>) {
         let spec = &self.spec;
         let memory_bytes = crate::quantity::value(&spec.memory).unwrap_or(0);
         // Allocatable leaves the kubelet's hard eviction threshold (memory.available<100Mi).

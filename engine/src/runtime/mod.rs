@@ -38,16 +38,13 @@ const MAX_LOG_LINES: usize = 2000;
 /// How far ahead the runtime looks for a container's exit at a time.
 const LOOK_AHEAD: SimDuration = SimDuration::from_secs(600);
 
-/// The pod facts a container's environment and files are made from.
+/// The pod facts a container's files are made from (its environment comes
+/// from the kubelet).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodInfo {
     pub name: String,
     pub namespace: String,
-    pub uid: String,
     pub ip: String,
-    pub node_name: String,
-    pub host_ip: String,
-    pub service_account: String,
     pub hostname: String,
     /// `<subdomain>.<namespace>.svc.cluster.local` for a pod with a
     /// subdomain (a StatefulSet's pods), as GeneratePodHostNameAndDomain makes it.
@@ -55,7 +52,7 @@ pub struct PodInfo {
 }
 
 impl PodInfo {
-    pub fn of(pod: &Pod, ip: &str, host_ip: &str) -> PodInfo {
+    pub fn of(pod: &Pod, ip: &str) -> PodInfo {
         let spec = pod.spec.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();
         let namespace = pod
@@ -72,14 +69,7 @@ impl PodInfo {
                 .map(|s| format!("{s}.{namespace}.svc.cluster.local")),
             name,
             namespace,
-            uid: pod.metadata.uid.clone().unwrap_or_default(),
             ip: ip.to_string(),
-            node_name: spec.node_name.clone().unwrap_or_default(),
-            host_ip: host_ip.to_string(),
-            service_account: spec
-                .service_account_name
-                .clone()
-                .unwrap_or_else(|| "default".into()),
         }
     }
 }
@@ -324,46 +314,22 @@ pub fn expand_references(s: &str, env: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// The environment of a container: the kubelet's service variables, the
-/// image's PATH and HOME, HOSTNAME, and the container's own `env` (values,
-/// and downward API fields).
-fn environment(pod: &PodInfo, container: &Container) -> BTreeMap<String, String> {
+/// The environment a container's process starts with: its image's PATH and
+/// HOME, HOSTNAME (set by the runtime), then what the kubelet gives it
+/// (`crate::kubelet`'s makeEnvironmentVariables), which wins.
+fn environment(pod: &PodInfo, given: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = [
         (
             "PATH",
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ),
         ("HOME", "/root"),
-        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
-        ("KUBERNETES_SERVICE_PORT", "443"),
-        ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
-        ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
-        ("KUBERNETES_PORT_443_TCP_PORT", "443"),
-        ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     env.insert("HOSTNAME".into(), pod.hostname.clone());
-    for var in container.env.iter().flatten() {
-        let value = if let Some(from) = &var.value_from {
-            match from.field_ref.as_ref().map(|f| f.field_path.as_str()) {
-                Some("metadata.name") => pod.name.clone(),
-                Some("metadata.namespace") => pod.namespace.clone(),
-                Some("metadata.uid") => pod.uid.clone(),
-                Some("status.podIP") => pod.ip.clone(),
-                Some("status.hostIP") => pod.host_ip.clone(),
-                Some("spec.nodeName") => pod.node_name.clone(),
-                Some("spec.serviceAccountName") => pod.service_account.clone(),
-                _ => String::new(),
-            }
-        } else {
-            expand_references(var.value.as_deref().unwrap_or(""), &env)
-        };
-        env.insert(var.name.clone(), value);
-    }
+    env.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
     env
 }
 
@@ -436,8 +402,15 @@ impl PodRuntime {
     }
 
     /// Creates and starts a container from its spec at `now`: a fresh
-    /// writable layer, the pod's volumes mounted, its process started.
-    pub fn start(&mut self, spec: &Container, now: SimTime) -> Result<(), StartError> {
+    /// writable layer, the pod's volumes mounted, its process started with
+    /// the environment the kubelet made (`env`), against which `$(VAR)` in
+    /// its command and args is expanded (ExpandContainerCommandAndArgs).
+    pub fn start(
+        &mut self,
+        spec: &Container,
+        env: &BTreeMap<String, String>,
+        now: SimTime,
+    ) -> Result<(), StartError> {
         self.generation += 1;
         let name = spec.name.clone();
         let image = spec.image.clone().unwrap_or_default();
@@ -500,7 +473,8 @@ impl PodRuntime {
         let view = View::new(root, mounts);
         self.sandbox.fs.prepare_mounts(&view);
 
-        let env = environment(&self.pod, spec);
+        let given = env;
+        let env = environment(&self.pod, given);
         let config = Arc::new(Config {
             hostname: self.pod.hostname.clone(),
             unknown: match process {
@@ -517,7 +491,7 @@ impl PodRuntime {
         });
         let expand = |v: &Option<Vec<String>>| -> Option<Vec<String>> {
             v.as_ref()
-                .map(|v| v.iter().map(|a| expand_references(a, &env)).collect())
+                .map(|v| v.iter().map(|a| expand_references(a, given)).collect())
         };
         let command = expand(&spec.command).filter(|c| !c.is_empty());
         let args = expand(&spec.args).filter(|a| !a.is_empty());

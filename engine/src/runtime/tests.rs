@@ -30,8 +30,13 @@ fn runtime_for(containers: Vec<Container>) -> PodRuntime {
         }),
         ..Pod::default()
     };
-    let info = PodInfo::of(&pod, "10.244.1.7", "192.168.49.3");
+    let info = PodInfo::of(&pod, "10.244.1.7");
     PodRuntime::new(&pod, info)
+}
+
+/// A container started with no variables from the kubelet.
+fn no_env() -> BTreeMap<String, String> {
+    BTreeMap::new()
 }
 
 fn secs(s: u64) -> SimTime {
@@ -50,9 +55,9 @@ fn images_have_their_default_process() {
     let busybox = container("box", "busybox", &[], &[]);
     let app = container("app", "example.com/shop:v3", &[], &[]);
     let mut rt = runtime_for(vec![]);
-    rt.start(&nginx, secs(1)).unwrap();
-    rt.start(&busybox, secs(1)).unwrap();
-    rt.start(&app, secs(1)).unwrap();
+    rt.start(&nginx, &no_env(), secs(1)).unwrap();
+    rt.start(&busybox, &no_env(), secs(1)).unwrap();
+    rt.start(&app, &no_env(), secs(1)).unwrap();
     let exits = rt.advance(secs(100));
     assert!(exits.is_empty());
     assert!(rt.is_running("web"));
@@ -75,7 +80,7 @@ fn commands_run_over_time_and_exit() {
         &["sh", "-c"],
         &["echo hi; sleep 5; exit 3"],
     );
-    rt.start(&c, secs(10)).unwrap();
+    rt.start(&c, &no_env(), secs(10)).unwrap();
     assert_eq!(log_text(&rt, "c"), vec!["hi"]);
     assert_eq!(rt.next_exit(secs(10)), Some(secs(15)));
     assert!(rt.advance(secs(14)).is_empty());
@@ -93,7 +98,11 @@ fn commands_run_over_time_and_exit() {
 fn missing_programs_fail_to_start_in_base_images() {
     let mut rt = runtime_for(vec![]);
     let err = rt
-        .start(&container("c", "busybox", &["slep", "10"], &[]), secs(0))
+        .start(
+            &container("c", "busybox", &["slep", "10"], &[]),
+            &no_env(),
+            secs(0),
+        )
         .unwrap_err();
     assert!(
         err.message
@@ -104,6 +113,7 @@ fn missing_programs_fail_to_start_in_base_images() {
     // In an application image the program is taken to exist.
     rt.start(
         &container("d", "myorg/app:1", &["slep", "10"], &[]),
+        &no_env(),
         secs(0),
     )
     .unwrap();
@@ -123,7 +133,7 @@ fn exec_probes_see_the_container_files() {
             "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600",
         ],
     );
-    rt.start(&c, secs(0)).unwrap();
+    rt.start(&c, &no_env(), secs(0)).unwrap();
     let cat: Vec<String> = vec!["cat".into(), "/tmp/healthy".into()];
     let one = SimDuration::from_secs(1);
     assert!(matches!(
@@ -139,7 +149,7 @@ fn exec_probes_see_the_container_files() {
     );
     // A restart gets a fresh writable layer: the file is back.
     rt.remove("liveness");
-    rt.start(&c, secs(40)).unwrap();
+    rt.start(&c, &no_env(), secs(40)).unwrap();
     assert!(matches!(
         rt.exec("liveness", &cat, secs(41), one),
         Some(ExecResult::Exited { code: 0, .. })
@@ -171,9 +181,9 @@ fn volumes_carry_files_from_init_to_app_containers() {
     }]);
     let mut rt = runtime_for(vec![]);
     // Before the init container, the mounted docroot is empty: nginx says 403.
-    rt.start(&web, secs(0)).unwrap();
+    rt.start(&web, &no_env(), secs(0)).unwrap();
     assert_eq!(rt.http_get("HTTP", 80, "/", secs(1)), Ok(403));
-    rt.start(&init, secs(2)).unwrap();
+    rt.start(&init, &no_env(), secs(2)).unwrap();
     assert_eq!(rt.advance(secs(3)).len(), 1);
     assert_eq!(rt.http_get("HTTP", 80, "/", secs(3)), Ok(200));
     assert_eq!(
@@ -195,10 +205,11 @@ fn volumes_carry_files_from_init_to_app_containers() {
 #[test]
 fn stopping_honours_sigterm_handling() {
     let mut rt = runtime_for(vec![]);
-    rt.start(&container("web", "nginx", &[], &[]), secs(0))
+    rt.start(&container("web", "nginx", &[], &[]), &no_env(), secs(0))
         .unwrap();
     rt.start(
         &container("sleeper", "busybox", &["sleep", "3600"], &[]),
+        &no_env(),
         secs(0),
     )
     .unwrap();
@@ -209,6 +220,7 @@ fn stopping_honours_sigterm_handling() {
             &["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"],
             &[],
         ),
+        &no_env(),
         secs(0),
     )
     .unwrap();
@@ -241,40 +253,54 @@ fn logs_rotate_on_restart_and_stay_bounded() {
         &["sh", "-c", "while true; do echo line; sleep 1; done"],
         &[],
     );
-    rt.start(&c, secs(0)).unwrap();
+    rt.start(&c, &no_env(), secs(0)).unwrap();
     rt.advance(secs(5000));
     let log = rt.log("c", false).unwrap();
     assert_eq!(log.lines.len(), MAX_LOG_LINES);
     assert_eq!(log.dropped, 5001 - MAX_LOG_LINES as u64);
     rt.remove("c");
-    rt.start(&c, secs(6000)).unwrap();
+    rt.start(&c, &no_env(), secs(6000)).unwrap();
     assert_eq!(rt.log("c", true).unwrap().lines.len(), MAX_LOG_LINES);
     assert_eq!(rt.log("c", false).unwrap().lines.len(), 1);
 }
 
 #[test]
 fn environment_and_references() {
-    let mut c = container(
+    // The kubelet's variables over the image's; `$(VAR)` in the command
+    // expands against the kubelet's variables only.
+    let given: BTreeMap<String, String> = [
+        ("MESSAGE", "hello"),
+        ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let c = container(
         "c",
         "debian",
         &["printenv"],
-        &["HOSTNAME", "KUBERNETES_PORT"],
+        &["HOSTNAME", "KUBERNETES_PORT", "MESSAGE", "PATH"],
     );
-    c.env = Some(vec![k8s_openapi::api::core::v1::EnvVar {
-        name: "MESSAGE".into(),
-        value: Some("hello $(HOSTNAME)".into()),
-        ..Default::default()
-    }]);
     let mut rt = runtime_for(vec![]);
-    rt.start(&c, secs(0)).unwrap();
-    assert_eq!(log_text(&rt, "c"), vec!["demo", "tcp://10.96.0.1:443"]);
-    let mut echo = container(
+    rt.start(&c, &given, secs(0)).unwrap();
+    assert_eq!(
+        log_text(&rt, "c"),
+        vec![
+            "demo",
+            "tcp://10.96.0.1:443",
+            "hello",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        ]
+    );
+    let echo = container(
         "e",
         "busybox",
         &["/bin/echo"],
-        &["$(MESSAGE)", "$$(MESSAGE)", "$(NOPE)"],
+        &["$(MESSAGE)", "$$(MESSAGE)", "$(NOPE)", "$(HOSTNAME)"],
     );
-    echo.env = c.env.clone();
-    rt.start(&echo, secs(0)).unwrap();
-    assert_eq!(log_text(&rt, "e"), vec!["hello demo $(MESSAGE) $(NOPE)"]);
+    rt.start(&echo, &given, secs(0)).unwrap();
+    assert_eq!(
+        log_text(&rt, "e"),
+        vec!["hello $(MESSAGE) $(NOPE) $(HOSTNAME)"]
+    );
 }
