@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A manifest that cannot be applied, with where the problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub struct Document {
 #[derive(Clone, Debug, Default)]
 pub struct Positions {
     by_path: HashMap<String, (usize, usize)>,
+    /// Plain scalars YAML 1.1 reads as octal numbers (`defaultMode: 0400`), by path.
+    octal: HashMap<String, i64>,
     /// Where the document starts, for errors about the whole object.
     pub start: (usize, usize),
 }
@@ -102,8 +104,49 @@ pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, Manife
         .into_iter()
         .map(|value| (value, positions.next().unwrap_or_default()))
         .filter(|(value, _)| !value.is_null())
-        .map(|(value, positions)| Document { value, positions })
+        .map(|(mut value, positions)| {
+            if !positions.octal.is_empty() {
+                read_octal(&mut value, "", &positions.octal);
+            }
+            Document { value, positions }
+        })
         .collect())
+}
+
+/// kubectl reads YAML as YAML 1.1 does (go-yaml v2), where an unquoted
+/// `0400` is octal, 256; serde_yaml reads YAML 1.2, where it is a string.
+fn read_octal(value: &mut serde_json::Value, path: &str, octal: &HashMap<String, i64>) {
+    match value {
+        serde_json::Value::String(_) => {
+            if let Some(n) = octal.get(path) {
+                *value = serde_json::Value::from(*n);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                read_octal(child, &child_path(path, key), octal);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                read_octal(child, &format!("{path}[{i}]"), octal);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// go-yaml v2's resolve: a plain `0` followed by octal digits is an integer in base 8.
+fn yaml11_octal(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let rest = digits.strip_prefix('0')?;
+    if rest.is_empty() || !rest.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    i64::from_str_radix(rest, 8).ok().map(|n| sign * n)
 }
 
 /// Words a YAML syntax error as kubectl does:
@@ -190,8 +233,13 @@ impl MarkedEventReceiver for PositionRecorder {
                 self.stack.clear();
             }
             Event::DocumentEnd => self.documents.push(std::mem::take(&mut self.current)),
-            Event::Scalar(text, ..) => {
+            Event::Scalar(text, style, ..) => {
                 let (path, is_key) = self.next_node_path();
+                if let (false, Some(path), TScalarStyle::Plain) = (is_key, &path, style) {
+                    if let Some(n) = yaml11_octal(&text) {
+                        self.current.octal.insert(path.clone(), n);
+                    }
+                }
                 if is_key {
                     if let Some(Frame::Mapping {
                         path,
@@ -260,6 +308,16 @@ kind: Pod
 metadata:
   name: b
 ";
+
+    #[test]
+    fn unquoted_leading_zero_numbers_are_octal_as_in_yaml_1_1() {
+        let text = "a:\n  mode: 0400\n  quoted: \"0400\"\n  list: [0644, 08, 0]\n";
+        let docs = parse_documents("m.yaml", text).unwrap();
+        assert_eq!(
+            docs[0].value,
+            serde_json::json!({"a": {"mode": 256, "quoted": "0400", "list": [420, "08", 0]}})
+        );
+    }
 
     #[test]
     fn splits_documents_and_records_positions() {
