@@ -277,10 +277,10 @@ impl Simulation {
         pod: &ObjectRef,
         container: &str,
         previous: bool,
-    ) -> Option<&crate::runtime::ContainerLog> {
+    ) -> Option<crate::runtime::ContainerLog> {
         self.kubelets
             .get(node)?
-            .container_log(pod, container, previous)
+            .container_log(pod, container, previous, self.now)
     }
 
     pub fn kubelet_running(&self, node: &str) -> bool {
@@ -558,6 +558,23 @@ impl Simulation {
                             now.plus(KUBELET_DELAY),
                         ));
                     }
+                }
+            }
+        }
+        // ConfigMaps and Secrets go to every kubelet: their pods' volumes read them.
+        if matches!(event.object, Object::ConfigMap(_) | Object::Secret(_)) {
+            for (node, kubelet) in &self.kubelets {
+                if self.stopped_kubelets.contains(node) {
+                    continue;
+                }
+                for key in kubelet.keys_for(event) {
+                    wakes.push((
+                        Task::Kubelet {
+                            node: node.clone(),
+                            key,
+                        },
+                        now.plus(KUBELET_DELAY),
+                    ));
                 }
             }
         }

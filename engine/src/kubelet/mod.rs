@@ -21,6 +21,7 @@ mod env;
 mod node_status;
 mod pod_status;
 mod prober;
+mod volumes;
 
 pub use node_status::{
     default_node_specs, node_ref, register, NodeSpecification, CONTAINER_RUNTIME, KUBELET_VERSION,
@@ -246,6 +247,8 @@ struct PodWorker {
     /// When every container will have stopped, during termination.
     stopped_by: Option<SimTime>,
     terminal: bool,
+    /// The configMap, secret, downwardAPI and projected volumes.
+    mounts: volumes::Mounts,
 }
 
 impl PodWorker {
@@ -426,23 +429,36 @@ impl Kubelet {
     }
 
     /// The log of a container of a pod on this node (`kubectl logs`, with
-    /// `previous` for `--previous`).
+    /// `previous` for `--previous`): what it has printed by `now`, though
+    /// the kubelet last looked at it earlier.
     pub fn container_log(
         &self,
         pod: &ObjectRef,
         container: &str,
         previous: bool,
-    ) -> Option<&ContainerLog> {
-        self.pods
-            .get(pod)?
-            .runtime
-            .as_ref()?
-            .log(container, previous)
+        now: SimTime,
+    ) -> Option<ContainerLog> {
+        let runtime = self.pods.get(pod)?.runtime.as_ref()?;
+        if previous {
+            return runtime.log(container, true).cloned();
+        }
+        runtime.log_at(container, now)
     }
 
-    /// The pods whose state a change concerns: pods bound to this node.
+    /// The pods whose state a change concerns: pods bound to this node, and
+    /// those whose volumes read a ConfigMap or Secret that changed.
     pub fn keys_for(&self, event: &WatchEvent) -> Vec<ObjectRef> {
         match &event.object {
+            Object::ConfigMap(_) | Object::Secret(_) => self
+                .pods
+                .iter()
+                .filter(|(key, w)| {
+                    key.namespace == event.object_ref.namespace
+                        && w.mounts
+                            .reads(event.object_ref.kind, &event.object_ref.name)
+                })
+                .map(|(key, _)| key.clone())
+                .collect(),
             Object::Pod(pod)
                 if pod.spec.as_ref().and_then(|s| s.node_name.as_deref())
                     == Some(self.node_name.as_str()) =>
@@ -503,6 +519,7 @@ impl Kubelet {
                 stopping_since: None,
                 stopped_by: None,
                 terminal: false,
+                mounts: volumes::Mounts::new(pod.spec.as_ref()),
             };
             self.pods.insert(key.clone(), worker);
             self.write_status(key, &pod, ctx);
@@ -520,6 +537,44 @@ impl Kubelet {
             return Reconciled::nothing();
         }
         if !worker.sandbox_ready {
+            // WaitForAttachAndMount: the volumes first.
+            let host_ip = self.internal_ip();
+            let (_, allocatable) = self.capacity_and_allocatable();
+            let facts = env::PodFacts {
+                pod: &pod,
+                pod_ip: "",
+                host_ip: &host_ip,
+                allocatable: &allocatable,
+            };
+            let pass = worker.mounts.mount(ctx.api, &facts, now);
+            if pass.pending {
+                let pod_object = Object::Pod(pod.clone());
+                let source = self.source();
+                let mut failed = Vec::new();
+                for (volume, error) in &pass.failed {
+                    let message = volumes::failed_mount_message(volume, error);
+                    ctx.recorder.record(
+                        ctx.api,
+                        now,
+                        &source,
+                        &pod_object,
+                        EventType::Warning,
+                        volumes::FAILED_MOUNT,
+                        &message,
+                    );
+                    failed.push(message);
+                }
+                self.pods.insert(key.clone(), worker);
+                let result = if failed.is_empty() {
+                    Reconciled::nothing()
+                } else {
+                    Reconciled::did(failed.join("; "))
+                };
+                return match pass.wake {
+                    Some(t) => result.requeue(t.since(now).max(SimDuration::from_millis(1))),
+                    None => result,
+                };
+            }
             worker.sandbox_ready = true;
             let ip = format!("10.244.{}.{}", self.spec.index, self.next_ip);
             self.next_ip = if self.next_ip >= 254 {
@@ -530,6 +585,9 @@ impl Kubelet {
             let mut runtime = PodRuntime::new(&pod, PodInfo::of(&pod, &ip));
             // The claims' volumes come with the files their volumes hold.
             crate::storage::attach(ctx.storage, ctx.api, &pod, &mut runtime);
+            for (volume, files) in worker.mounts.files() {
+                runtime.set_volume_files(volume, files.clone());
+            }
             worker.runtime = Some(runtime);
             worker.pod_ip = Some(ip.clone());
             self.pods.insert(key.clone(), worker);
@@ -559,6 +617,7 @@ impl Kubelet {
             },
         };
         sync_containers(&mut worker, &mut sync);
+        refresh_volumes(&mut worker, &mut sync);
         let SyncLog { actions, wake } = sync.log;
         if let Some(runtime) = &worker.runtime {
             crate::storage::save(ctx.storage, ctx.api, &pod, runtime);
@@ -662,6 +721,43 @@ impl Kubelet {
             updated.metadata.resource_version = None;
             let _ = ctx.api.update(Object::Pod(updated));
         }
+    }
+}
+
+/// At the pod's resync, its ConfigMaps' and Secrets' new data reaches the
+/// files of its volumes (its containers' environment stays as it was).
+fn refresh_volumes(w: &mut PodWorker, s: &mut PodSync) {
+    if w.terminal {
+        return;
+    }
+    let now = s.now();
+    let facts = env::PodFacts {
+        pod: s.pod,
+        pod_ip: &s.pod_ip,
+        host_ip: &s.host_ip,
+        allocatable: &s.allocatable,
+    };
+    let pass = w.mounts.refresh(s.ctx.api, &facts, w.started_at, now);
+    for (volume, error) in &pass.failed {
+        let message = volumes::failed_mount_message(volume, error);
+        s.event(EventType::Warning, volumes::FAILED_MOUNT, &message);
+        s.log.actions.push(message);
+    }
+    for volume in &pass.updated {
+        let files = w
+            .mounts
+            .files()
+            .find(|(v, _)| *v == volume)
+            .map(|(_, f)| f.clone());
+        if let (Some(rt), Some(files)) = (w.runtime.as_mut(), files) {
+            rt.set_volume_files(volume, files);
+        }
+        s.log
+            .actions
+            .push(format!("updated the files of volume {volume}"));
+    }
+    if let Some(t) = pass.wake {
+        s.log.wake_at(t);
     }
 }
 

@@ -25,10 +25,15 @@ enum Node {
     File(String),
 }
 
+/// A file's permission bits when nothing says otherwise.
+pub const DEFAULT_FILE_MODE: u32 = 0o644;
+
 /// One tree of files: absolute, normalised paths to nodes. `/` always exists.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tree {
     nodes: BTreeMap<String, Node>,
+    /// Permission bits of the files that are not 0644 (a volume's defaultMode).
+    modes: BTreeMap<String, u32>,
 }
 
 /// What went wrong, worded as busybox words it after the program name.
@@ -77,6 +82,18 @@ impl Tree {
             tree.nodes.insert(path, Node::File(content.to_string()));
         }
         tree
+    }
+
+    /// Puts a file with its permission bits (parents are created).
+    pub fn insert_file(&mut self, path: &str, content: &str, mode: u32) {
+        let path = normalize("/", path);
+        self.mkdir_all(parent(&path));
+        if mode == DEFAULT_FILE_MODE {
+            self.modes.remove(&path);
+        } else {
+            self.modes.insert(path.clone(), mode);
+        }
+        self.nodes.insert(path, Node::File(content.to_string()));
     }
 
     fn mkdir_all(&mut self, path: &str) {
@@ -255,6 +272,14 @@ impl Filesystems {
         self.tree(&id)?.kind(&inner)
     }
 
+    /// A file's permission bits (`ls -l`).
+    pub fn mode(&self, view: &View, path: &str) -> u32 {
+        let (id, inner, _) = view.resolve(path);
+        self.tree(&id)
+            .and_then(|t| t.modes.get(&inner).copied())
+            .unwrap_or(DEFAULT_FILE_MODE)
+    }
+
     pub fn read(&self, view: &View, path: &str) -> Result<String, FsError> {
         let (id, inner, _) = view.resolve(path);
         let tree = self.tree(&id).ok_or(FsError::NotFound)?;
@@ -389,8 +414,10 @@ impl Filesystems {
             }
             let prefix = format!("{inner}/");
             tree.nodes.retain(|k, _| !k.starts_with(&prefix));
+            tree.modes.retain(|k, _| !k.starts_with(&prefix));
         }
         tree.nodes.remove(&inner);
+        tree.modes.remove(&inner);
         Ok(())
     }
 
@@ -499,6 +526,27 @@ mod tests {
             fs.remove(&view, "/data", true, false),
             Err(FsError::IsDir),
             "a mount point cannot be removed"
+        );
+    }
+
+    #[test]
+    fn files_keep_their_modes() {
+        let mut tree = Tree::default();
+        tree.insert_file("keys/id", "secret", 0o400);
+        tree.insert_file("plain", "x", DEFAULT_FILE_MODE);
+        let mut fs = Filesystems::default();
+        fs.set_tree(TreeId::Volume("v".into()), tree);
+        let view = View::new(
+            TreeId::Container("c".into()),
+            vec![("/etc/v".into(), TreeId::Volume("v".into()), true)],
+        );
+        fs.prepare_mounts(&view);
+        assert_eq!(fs.read(&view, "/etc/v/keys/id").unwrap(), "secret");
+        assert_eq!(fs.mode(&view, "/etc/v/keys/id"), 0o400);
+        assert_eq!(fs.mode(&view, "/etc/v/plain"), DEFAULT_FILE_MODE);
+        assert_eq!(
+            fs.write(&view, "/etc/v/plain", "y", false),
+            Err(FsError::ReadOnly)
         );
     }
 

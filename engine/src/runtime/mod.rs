@@ -19,7 +19,7 @@ pub mod servers;
 pub mod shell;
 mod volumes;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Container, Pod};
@@ -33,6 +33,8 @@ use crate::time::{SimDuration, SimTime};
 
 /// A process that handles SIGTERM takes this long to exit.
 pub const STOP_DELAY: SimDuration = SimDuration::from_millis(500);
+/// The made-up token a pod's service account files hold (a JWT's shape).
+pub const SERVICE_ACCOUNT_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbXVsYXRlZCJ9.e30.c2ln";
 /// Lines of log kept per container instance (the oldest are dropped).
 const MAX_LOG_LINES: usize = 2000;
 /// How far ahead the runtime looks for a container's exit at a time.
@@ -213,6 +215,9 @@ pub struct PodRuntime {
     prediction: Option<(u64, Option<SimTime>)>,
     logs: BTreeMap<String, ContainerLog>,
     previous_logs: BTreeMap<String, ContainerLog>,
+    /// Volumes the kubelet writes (configMap, secret, downwardAPI,
+    /// projected): mounted read-only whatever the volumeMount says.
+    read_only_volumes: BTreeSet<String>,
 }
 
 /// The files every container image has.
@@ -381,10 +386,18 @@ impl PodRuntime {
     /// A fresh sandbox with the pod's volumes.
     pub fn new(pod: &Pod, info: PodInfo) -> PodRuntime {
         let mut sandbox = Sandbox::default();
+        let mut read_only_volumes = BTreeSet::new();
         for volume in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
             sandbox
                 .fs
                 .set_tree(TreeId::Volume(volume.name.clone()), Tree::default());
+            if volume.config_map.is_some()
+                || volume.secret.is_some()
+                || volume.downward_api.is_some()
+                || volume.projected.is_some()
+            {
+                read_only_volumes.insert(volume.name.clone());
+            }
         }
         PodRuntime {
             pod: info,
@@ -394,6 +407,7 @@ impl PodRuntime {
             prediction: None,
             logs: BTreeMap::new(),
             previous_logs: BTreeMap::new(),
+            read_only_volumes,
         }
     }
 
@@ -446,10 +460,7 @@ impl PodRuntime {
         files.push(("/etc/hostname", hostname));
         files.push(("/etc/resolv.conf", format!("search {}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", self.pod.namespace)));
         files.push((sa_namespace.as_str(), self.pod.namespace.clone()));
-        files.push((
-            sa_token.as_str(),
-            "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbXVsYXRlZCJ9.e30.c2ln".to_string(),
-        ));
+        files.push((sa_token.as_str(), SERVICE_ACCOUNT_TOKEN.to_string()));
         files.push((
             sa_ca.as_str(),
             "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".to_string(),
@@ -466,7 +477,7 @@ impl PodRuntime {
                 (
                     m.mount_path.clone(),
                     TreeId::Volume(m.name.clone()),
-                    m.read_only.unwrap_or(false),
+                    m.read_only.unwrap_or(false) || self.read_only_volumes.contains(&m.name),
                 )
             })
             .collect();
@@ -713,6 +724,16 @@ impl PodRuntime {
             .processes
             .get(name)
             .is_some_and(|p| p.machine.spinning())
+    }
+
+    /// The log of a container's current instance as it will be at `now`:
+    /// the processes are deterministic, so running a copy up to `now` shows
+    /// what they print meanwhile without changing this sandbox.
+    pub fn log_at(&self, name: &str, now: SimTime) -> Option<ContainerLog> {
+        self.logs.get(name)?;
+        let mut copy = self.clone();
+        copy.catch_up(now);
+        copy.logs.remove(name)
     }
 
     /// The log of a container's current (or previous) instance.

@@ -11,8 +11,11 @@ impl PodRuntime {
         self.sandbox.fs.tree(&TreeId::Volume(volume.to_string()))
     }
 
-    /// Puts files into one of the pod's volumes (before its containers start).
+    /// Puts files into one of the pod's volumes (before its containers
+    /// start, or a ConfigMap's new data while they run).
     pub fn set_volume_files(&mut self, volume: &str, files: Tree) {
+        // What the processes will do may depend on the files: look ahead anew.
+        self.generation += 1;
         self.sandbox
             .fs
             .set_tree(TreeId::Volume(volume.to_string()), files);

@@ -123,6 +123,21 @@ fn page_for(host: &str) -> String {
     format!("<!doctype html>\n<html><head><title>{host}</title></head><body><h1>{host}</h1></body></html>\n")
 }
 
+/// `-rw-r--r--`: what `ls -l` shows of a file's type and permission bits.
+fn permissions(kind: Kind, mode: u32) -> String {
+    if kind == Kind::Dir {
+        return "drwxr-xr-x".to_string();
+    }
+    let mut text = String::from("-");
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        text.push(if bits & 4 != 0 { 'r' } else { '-' });
+        text.push(if bits & 2 != 0 { 'w' } else { '-' });
+        text.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    text
+}
+
 /// `sleep` arguments: `30`, `1.5`, `2m`, `1h`, `infinity`.
 fn parse_sleep(arg: &str) -> Option<Option<SimDuration>> {
     if arg == "infinity" || arg == "inf" {
@@ -279,7 +294,8 @@ impl Machine {
                         }
                         Some(Kind::File) => {
                             let line = if long {
-                                format!("-rw-r--r--    1 root     root {p}\n")
+                                let mode = permissions(Kind::File, host.fs.mode(host.view, &abs));
+                                format!("{mode}    1 root     root {p}\n")
                             } else {
                                 format!("{p}\n")
                             };
@@ -293,11 +309,8 @@ impl Machine {
                             let mut text = String::new();
                             for (name, kind) in entries {
                                 if long {
-                                    let mode = if kind == Kind::Dir {
-                                        "drwxr-xr-x"
-                                    } else {
-                                        "-rw-r--r--"
-                                    };
+                                    let path = normalize(&abs, &name);
+                                    let mode = permissions(kind, host.fs.mode(host.view, &path));
                                     text.push_str(&format!("{mode}    1 root     root {name}\n"));
                                 } else {
                                     text.push_str(&name);
