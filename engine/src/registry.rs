@@ -207,6 +207,21 @@ pub const CATALOGUE: &[Repository] = &[
         process: DefaultProcess::Interpreter,
     },
     Repository {
+        name: "perl",
+        tags: &[
+            ("5.34.0", 335 * MB),
+            ("5.34", 335 * MB),
+            ("5.36", 338 * MB),
+            ("5.38", 340 * MB),
+            ("5.40", 345 * MB),
+            ("5.42", 347 * MB),
+            ("slim", 60 * MB),
+            ("latest", 347 * MB),
+        ],
+        listens_on: &[],
+        process: DefaultProcess::Interpreter,
+    },
+    Repository {
         name: "registry.k8s.io/pause",
         tags: &[("3.9", 270_000), ("3.10", 320_000)],
         listens_on: &[],

@@ -4,10 +4,75 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::apiserver::auth::{Attributes, UserInfo};
-use crate::objects::{Kind, MetaExt, ObjectRef};
+use crate::labels::Selector;
+use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
 use crate::sim::Simulation;
 use crate::view::CommandOutput;
+
+/// `TYPE/NAME`: the pod whose logs kubectl shows for an object
+/// (polymorphichelpers.AttachablePodForObject): the pod itself, or the
+/// most active of a workload's pods (GetFirstPod); and how many it chose from.
+fn pod_of(
+    sim: &Simulation,
+    resource: &str,
+    name: &str,
+    namespace: &str,
+) -> Result<(String, usize), String> {
+    let Some(kind) = Kind::from_resource_arg(resource) else {
+        return Err(format!(
+            "error: the server doesn't have a resource type \"{resource}\""
+        ));
+    };
+    if kind == Kind::Pod {
+        return Ok((name.to_string(), 1));
+    }
+    let Some(object) = sim.api().get(&ObjectRef::new(kind, Some(namespace), name)) else {
+        return Err(format!(
+            "Error from server (NotFound): {} {name:?} not found",
+            kind.info().qualified_plural()
+        ));
+    };
+    let selector = match object {
+        Object::Job(j) => j.spec.as_ref().and_then(|s| s.selector.as_ref()),
+        Object::Deployment(d) => d.spec.as_ref().map(|s| &s.selector),
+        Object::ReplicaSet(rs) => rs.spec.as_ref().map(|s| &s.selector),
+        Object::StatefulSet(sts) => sts.spec.as_ref().map(|s| &s.selector),
+        Object::DaemonSet(ds) => ds.spec.as_ref().map(|s| &s.selector),
+        _ => {
+            return Err(format!(
+                "error: cannot attach to {}: not implemented",
+                kind.info().qualified_singular()
+            ))
+        }
+    };
+    let selector = Selector::from_label_selector(selector).map_err(|e| format!("error: {e}"))?;
+    let mut pods: Vec<&Pod> = sim
+        .api()
+        .list_typed::<Pod>(Some(namespace))
+        .into_iter()
+        .filter(|p| selector.matches(&p.metadata.labels.clone().unwrap_or_default()))
+        .collect();
+    // controller.ActivePods, most active first: on a node, running, ready.
+    let rank = |p: &Pod| {
+        let phase = match podutil::phase(p) {
+            "Running" => 0,
+            "Pending" => 1,
+            _ => 2,
+        };
+        (
+            podutil::node_name(p).is_none(),
+            phase,
+            !podutil::is_ready(p),
+            p.metadata.name_str().to_string(),
+        )
+    };
+    pods.sort_by_key(|p| rank(p));
+    match pods.first() {
+        Some(p) => Ok((p.metadata.name_str().to_string(), pods.len())),
+        None => Err("error: timed out waiting for the condition".into()),
+    }
+}
 
 fn fail(message: impl Into<String>) -> CommandOutput {
     CommandOutput {
@@ -62,10 +127,21 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
     let Some(target) = positional.first() else {
         return fail("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command");
     };
-    let name = target
-        .strip_prefix("pod/")
-        .or_else(|| target.strip_prefix("pods/"))
-        .unwrap_or(target);
+    let mut notice = String::new();
+    let chosen;
+    let name = match target.split_once('/') {
+        None => target.as_str(),
+        Some((resource, object)) => match pod_of(sim, resource, object, namespace) {
+            Ok((pod, found)) => {
+                if found > 1 {
+                    notice.push_str(&format!("Found {found} pods, using pod/{pod}\n"));
+                }
+                chosen = pod;
+                chosen.as_str()
+            }
+            Err(e) => return fail(e),
+        },
+    };
     if container.is_none() {
         container = positional.get(1).cloned();
     }
@@ -88,7 +164,6 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
         .flat_map(|s| s.containers.iter())
         .map(|c| c.name.clone())
         .collect();
-    let mut notice = String::new();
     let container = match container {
         Some(c) => {
             let all: Vec<String> = pod
@@ -107,11 +182,11 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
         None if names.len() == 1 => names[0].clone(),
         None => {
             // kubectl picks the default container and says so.
-            notice = format!(
+            notice.push_str(&format!(
                 "Defaulted container {:?} out of: {}\n",
                 names[0],
                 names.join(", ")
-            );
+            ));
             names[0].clone()
         }
     };

@@ -15,6 +15,8 @@
 //! container printed is kept as its log (`kubectl logs`).
 
 pub mod fs;
+pub mod perl;
+mod pi;
 pub mod servers;
 pub mod shell;
 mod volumes;
@@ -499,6 +501,7 @@ impl PodRuntime {
                     ..
                 })
             ),
+            has_perl: catalogue.is_some_and(|r| r.name == "perl"),
         });
         let expand = |v: &Option<Vec<String>>| -> Option<Vec<String>> {
             v.as_ref()

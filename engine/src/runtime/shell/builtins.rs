@@ -6,6 +6,7 @@
 
 use super::{Forever, Host, Machine, Outcome, Unknown};
 use crate::runtime::fs::{base_name, normalize, FsError, Kind};
+use crate::runtime::perl;
 use crate::runtime::servers::{self, Server};
 use crate::time::SimDuration;
 
@@ -854,10 +855,13 @@ impl Machine {
         }
     }
 
-    /// A program that is not a builtin: a server, a script file, or unknown.
+    /// A program that is not a builtin: a server, perl, a script file, or unknown.
     fn program(&mut self, typed: &str, name: &str, args: &[String], host: &mut Host) -> Outcome {
         if let Some(outcome) = self.server(name, args) {
             return outcome;
+        }
+        if name == "perl" && self.config.has_perl {
+            return self.perl(args, host);
         }
         if typed.contains('/') {
             let path = normalize(&self.cwd, typed);
@@ -877,6 +881,23 @@ impl Machine {
             }
             Unknown::Opaque => Outcome::Forever(Forever::Opaque(name.to_string())),
         }
+    }
+
+    /// The perl model: its output in order, its status.
+    fn perl(&mut self, args: &[String], host: &mut Host) -> Outcome {
+        let cwd = self.cwd.clone();
+        let run = {
+            let fs = &*host.fs;
+            let view = host.view;
+            perl::run(args, &|path| fs.read(view, &normalize(&cwd, path)).ok())
+        };
+        for (stream, text) in run.output {
+            match stream {
+                perl::Stream::Stdout => self.write_out(&text, host),
+                perl::Stream::Stderr => self.write_err_host(&text, host),
+            }
+        }
+        Outcome::Status(run.code)
     }
 
     /// Server programs: in the foreground they serve until stopped; those

@@ -102,6 +102,8 @@ pub struct Config {
     pub unknown: Unknown,
     /// `httpd` is Apache (the httpd image) rather than busybox's.
     pub image_is_apache: bool,
+    /// The image has perl (the perl image): `perl` runs the model in `runtime/perl.rs`.
+    pub has_perl: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -30,6 +30,7 @@ fn container(unknown: Unknown) -> (Box_, Arc<Config>, BTreeMap<String, String>) 
         hostname: "pod-a".into(),
         unknown,
         image_is_apache: false,
+        has_perl: false,
     });
     let env: BTreeMap<String, String> = [
         (
