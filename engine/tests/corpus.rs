@@ -172,3 +172,25 @@ fn every_example_applies_unless_a_real_cluster_rejects_it() {
         surprises.join("\n")
     );
 }
+
+/// controllers/job.yaml runs `perl -Mbignum=bpi -wle "print bpi(1000)"`:
+/// the Job completes and its pod printed π to 1000 digits.
+#[test]
+fn the_pi_job_completes() {
+    let text = std::fs::read_to_string(corpus().join("controllers/job.yaml")).expect("readable");
+    let mut sim = Simulation::new(SimConfig::default());
+    let report = sim.apply_yaml_report("job.yaml", &text);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    sim.advance(kubeplay_engine::SimDuration::from_secs(60));
+    let jobs = sim.run_command("kubectl get job pi", &kubeplay_engine::NoFiles);
+    assert!(
+        jobs.stdout.contains("Complete   1/1"),
+        "{}{}",
+        jobs.stdout,
+        jobs.stderr
+    );
+    let logs = sim.run_command("kubectl logs job/pi", &kubeplay_engine::NoFiles);
+    let digits = logs.stdout.trim_end();
+    assert_eq!(digits.len(), 1001, "{digits}");
+    assert!(digits.starts_with("3.14159265358979323846"), "{digits}");
+}

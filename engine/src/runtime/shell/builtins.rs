@@ -14,7 +14,7 @@ use crate::time::SimDuration;
 /// them starts, whatever the image).
 const BUILTINS: &[&str] = &[
     ":", "true", "false", "echo", "printf", "exit", "sleep", "touch", "rm", "cat", "mkdir",
-    "rmdir", "ls", "cp", "mv", "test", "[", "date", "hostname", "printenv", "env", "export",
+    "rmdir", "ls", "cp", "mv", "test", "[", "[[", "date", "hostname", "printenv", "env", "export",
     "unset", "readonly", "cd", "pwd", "seq", "expr", "wget", "curl", "nslookup", "head", "tail",
     "grep", "wc", "tee", "yes", "trap", "wait", "break", "continue", "exec", "sh", "bash", "ash",
     "dash", "set", "read", "uname", "whoami", "id", "basename", "dirname", "sync", "kill", "nohup",
@@ -352,9 +352,11 @@ impl Machine {
                 Outcome::Status(status)
             }
             "test" => Outcome::Status(self.test(&args, host)),
-            "[" => {
-                if args.last().map(String::as_str) != Some("]") {
-                    self.write_err_host("sh: missing ]\n", host);
+            "[" | "[[" => {
+                // busybox ash takes bash's `[[ ... ]]` too; here it is `test`.
+                let close = if name == "[" { "]" } else { "]]" };
+                if args.last().map(String::as_str) != Some(close) {
+                    self.write_err_host(&format!("sh: missing {close}\n"), host);
                     return Outcome::Status(2);
                 }
                 Outcome::Status(self.test(&args[..args.len() - 1], host))

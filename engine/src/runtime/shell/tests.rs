@@ -137,12 +137,20 @@ fn for_loops_if_and_tests() {
          for f in a x; do if [ -f /tmp/$f ]; then echo have $f; else echo missing $f; fi; done\n\
          if test -d /tmp -a ! -e /nope; then echo dirs; fi\n\
          [ 3 -gt 2 ] && [ \"a\" = a ] && echo numbers\n\
+         if [[ -e /tmp/a ]]; then echo bash-style; fi\n\
          for n in $(seq 1 3); do printf '%s-' $n; done; echo",
     );
     run(&mut m, &mut b, secs(1));
     assert_eq!(
         lines(&mut m),
-        vec!["have a", "missing x", "dirs", "numbers", "1-2-3-"]
+        vec![
+            "have a",
+            "missing x",
+            "dirs",
+            "numbers",
+            "bash-style",
+            "1-2-3-"
+        ]
     );
 }
 
