@@ -37,6 +37,7 @@ const RESOURCES: &[&str] = &[
     "cronjobs",
     "services",
     "configmaps",
+    "secrets",
     "roles",
     "rolebindings",
     "clusterroles",
