@@ -208,6 +208,14 @@ impl Simulation {
                             .and_then(|s| s.containers.first())
                             .and_then(|c| c.image.clone())
                             .unwrap_or_default(),
+                        history: self.replica_set_history(
+                            &ObjectRef::new(
+                                crate::objects::Kind::ReplicaSet,
+                                rs.metadata.namespace.as_deref(),
+                                rs.metadata.name_str(),
+                            )
+                            .key(),
+                        ),
                     })
                     .collect();
                 owned.sort_by(|a, b| {

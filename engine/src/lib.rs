@@ -22,6 +22,7 @@ pub mod podutil;
 pub mod quantity;
 pub mod rand;
 pub mod registry;
+pub mod rollout_history;
 pub mod runtime;
 pub mod samples;
 pub mod scenario;

@@ -110,6 +110,8 @@ pub struct Simulation {
     next_seq: u64,
     next_step_id: u64,
     steps: VecDeque<StepRecord>,
+    /// ReplicaSet sizes over time, for the rollout picture.
+    rollouts: crate::rollout_history::RolloutHistory,
 }
 
 impl Simulation {
@@ -136,6 +138,7 @@ impl Simulation {
             next_seq: 0,
             next_step_id: 0,
             steps: VecDeque::new(),
+            rollouts: Default::default(),
         };
         sim.bootstrap();
         sim
@@ -427,6 +430,11 @@ impl Simulation {
 
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
+    }
+
+    /// A ReplicaSet's sizes over time (by its etcd key), oldest first.
+    pub fn replica_set_history(&self, key: &str) -> Vec<crate::rollout_history::ReplicaSetPoint> {
+        self.rollouts.series(key)
     }
 
     /// The most recent steps, oldest first.
@@ -768,6 +776,13 @@ impl Simulation {
         writes: Vec<WriteRecord>,
     ) -> StepRecord {
         self.next_step_id += 1;
+        for write in writes
+            .iter()
+            .filter(|w| w.key.starts_with("/registry/replicasets/"))
+        {
+            let object = self.api.store().get(&write.key).map(|e| &e.object);
+            self.rollouts.observe(self.now.0, &write.key, object);
+        }
         let record = StepRecord {
             id: self.next_step_id,
             time_ms: self.now.0,

@@ -84,6 +84,8 @@ pub struct ReplicaSetView {
     pub ready: i32,
     /// The first container's image.
     pub image: String,
+    /// Its sizes over virtual time, oldest first (the rollout picture).
+    pub history: Vec<crate::rollout_history::ReplicaSetPoint>,
 }
 
 /// `sim explain` as a table: every node, every filter and score plugin.

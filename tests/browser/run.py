@@ -435,6 +435,10 @@ def test_node_marks_and_pod_reasons(b):
 
 # Every control has a name, text is readable, and the keyboard shows where it is.
 ACCESSIBILITY_AUDIT = """
+// Colours are judged at rest, not halfway through a transition.
+const calm = document.createElement('style');
+calm.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+document.head.appendChild(calm);
 const named = el => (el.getAttribute('aria-label') || el.getAttribute('title') || el.innerText ||
     (el.id && document.querySelector(`label[for="${el.id}"]`)?.innerText) || el.getAttribute('placeholder') || '').trim();
 const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -456,6 +460,7 @@ for (const el of document.querySelectorAll('body *')) {
     const large = parseFloat(style.fontSize) >= 18.66 || (parseFloat(style.fontSize) >= 14 && Number(style.fontWeight) >= 700);
     if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${el.innerText.slice(0, 40)}`);
 }
+calm.remove();
 return [unnamed, low];
 """
 
@@ -500,6 +505,31 @@ def test_panels_resize(b):
     check(after["width"] < before["width"] - 60, f"dragging the editor's corner did not narrow it: {before['width']} -> {after['width']}")
     b.refresh()
     wait_for(lambda: b.find_all("#step"), what="the app after a reload")
+    assert_no_crash(b)
+
+
+def test_rollout_picture(b):
+    image = b.script("return document.querySelector('.workload[data-deployment=\"web\"] .rs-image').innerText;")
+    new_image = "nginx:1.27.3" if image != "nginx:1.27.3" else "nginx:1.29"
+    type_command(b, f"kubectl set image deployment/web nginx={new_image}")
+    b.click("#advance-1m")
+    series = b.script("""return [...document.querySelectorAll('.rollout-chart[data-deployment="web"] .rc-series')]
+        .map(g => [g.dataset.replicaset, g.getAttribute('class'), g.querySelector('.rc-ready').getAttribute('d')]);""")
+    check(len(series) >= 2, f"the rollout picture does not show the old and the new ReplicaSet: {series}")
+    check(all(d and d.startswith("M") for _, _, d in series), f"a ReplicaSet's line is empty: {series}")
+    newest = [name for name, cls, _ in series if "newest" in cls]
+    listed = b.script("return document.querySelector('.workload[data-deployment=\"web\"] .replicaset .rs-name').innerText;")
+    check(newest and newest[0] in listed, f"the newest line is not the newest ReplicaSet ({listed}): {series}")
+    label = b.script("return document.querySelector('.rollout-chart[data-deployment=\"web\"] svg').getAttribute('aria-label');")
+    check(label and "web" in label, f"the rollout picture has no text alternative: {label!r}")
+    b.script("document.querySelector('.rollout-chart[data-deployment=\"web\"]').scrollIntoView({block: 'center'});")
+    shot(b, "rollout-picture.png")
+    # Let the rollout finish, so later tests start from a settled cluster.
+    for _ in range(5):
+        if all(p["status"] == "Running" for p in pods(b)) and \
+                b.script("return document.querySelectorAll('.workload[data-deployment=\"web\"] .replicaset:not(.scaled-down)').length;") == 1:
+            break
+        b.click("#advance-1m")
     assert_no_crash(b)
 
 
@@ -803,6 +833,7 @@ TESTS = [
     test_play,
     test_faults,
     test_node_marks_and_pod_reasons,
+    test_rollout_picture,
     test_gutter_follows_scroll,
     test_yaml_error_names_line,
     test_templates,

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use crate::components::flow::{self, FlowMarks};
 use crate::components::node_card::{is_control_plane, NodeCard};
 use crate::components::pod_chip::PodChip;
+use crate::components::rollout_chart::RolloutChart;
 use crate::components::{collapse_button, use_ctx, Ctx};
 use crate::format;
 use crate::inspect::Target;
@@ -218,6 +219,7 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
                         }
                     }) }
                 </ul>
+                <RolloutChart deployment={d.name.clone()} replica_sets={d.replica_sets.clone()} now_ms={view.time_ms} />
             </li>
         }
     });

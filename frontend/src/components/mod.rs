@@ -12,6 +12,7 @@ pub mod lesson_panel;
 pub mod node_card;
 pub mod pod_chip;
 pub mod rich_text;
+pub mod rollout_chart;
 pub mod step_log;
 pub mod terminal;
 pub mod timeline;
