@@ -286,6 +286,41 @@ impl Simulation {
             .container_log(pod, container, previous, self.now)
     }
 
+    /// `kubectl exec` through a node's kubelet: the command runs at this
+    /// instant (the clock does not move). A command that changed the
+    /// container's files wakes the pod's kubelet, as the container may now
+    /// do something else (a loop waiting for a file ends).
+    pub fn exec_in_container(
+        &mut self,
+        node: &str,
+        pod: &ObjectRef,
+        container: &str,
+        argv: &[String],
+        limit: SimDuration,
+    ) -> Result<crate::runtime::shell::Session, crate::runtime::ExecError> {
+        let now = self.now;
+        let kubelet = self
+            .kubelets
+            .get_mut(node)
+            .ok_or(crate::runtime::ExecError::NotRunning)?;
+        let (session, changed) = kubelet.exec(pod, container, argv, now, limit)?;
+        if changed {
+            self.enqueue(
+                Task::Kubelet {
+                    node: node.to_string(),
+                    key: pod.clone(),
+                },
+                now.plus(KUBELET_DELAY),
+            );
+        }
+        Ok(session)
+    }
+
+    /// A node's InternalIP, from its kubelet.
+    pub fn kubelet_internal_ip(&self, node: &str) -> Option<String> {
+        self.kubelets.get(node).map(Kubelet::internal_ip)
+    }
+
     pub fn kubelet_running(&self, node: &str) -> bool {
         self.kubelets.contains_key(node) && !self.stopped_kubelets.contains(node)
     }

@@ -11,6 +11,10 @@ pub fn take_identity(args: &mut Vec<String>) -> Result<UserInfo, String> {
     let mut groups = Vec::new();
     let mut i = 0;
     while i < args.len() {
+        // What follows `--` is a command's (kubectl exec, run).
+        if args[i] == "--" {
+            break;
+        }
         let (flag, inline) = match args[i].split_once('=') {
             Some((f, v)) if f == "--as" || f == "--as-group" => {
                 (f.to_string(), Some(v.to_string()))

@@ -13,7 +13,7 @@ use crate::view::CommandOutput;
 /// `TYPE/NAME`: the pod whose logs kubectl shows for an object
 /// (polymorphichelpers.AttachablePodForObject): the pod itself, or the
 /// most active of a workload's pods (GetFirstPod); and how many it chose from.
-fn pod_of(
+pub(crate) fn pod_of(
     sim: &Simulation,
     resource: &str,
     name: &str,
@@ -158,37 +158,22 @@ pub fn run(sim: &Simulation, user: &UserInfo, args: &[String], namespace: &str) 
             "Error from server (NotFound): pods {name:?} not found"
         ));
     };
-    let names: Vec<String> = pod
-        .spec
-        .iter()
-        .flat_map(|s| s.containers.iter())
-        .map(|c| c.name.clone())
-        .collect();
     let container = match container {
         Some(c) => {
-            let all: Vec<String> = pod
-                .spec
-                .iter()
-                .flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers))
-                .map(|c| c.name.clone())
-                .collect();
-            if !all.contains(&c) {
+            if !super::podcmd::has_container(pod, &c) {
                 return fail(format!(
                     "Error from server (BadRequest): container {c} is not valid for pod {name}"
                 ));
             }
             c
         }
-        None if names.len() == 1 => names[0].clone(),
-        None => {
-            // kubectl picks the default container and says so.
-            notice.push_str(&format!(
-                "Defaulted container {:?} out of: {}\n",
-                names[0],
-                names.join(", ")
-            ));
-            names[0].clone()
-        }
+        None => match super::podcmd::default_container(pod) {
+            Ok((c, note)) => {
+                notice.push_str(&note.unwrap_or_default());
+                c
+            }
+            Err(e) => return fail(e),
+        },
     };
     let Some(node) = podutil::node_name(pod) else {
         return fail(format!("Error from server (BadRequest): container {container:?} in pod {name:?} is waiting to start: ContainerCreating"));

@@ -7,9 +7,11 @@ pub mod cordon;
 pub mod create;
 pub mod describe;
 pub mod drain;
+pub mod exec;
 pub mod label;
 pub mod logs;
 pub mod nodes;
+pub mod podcmd;
 pub mod printers;
 pub mod printers_storage;
 pub mod rollout;
@@ -112,8 +114,14 @@ fn fail(message: impl Into<String>) -> CommandOutput {
 
 /// Takes `-n NS` / `--namespace=NS` out of arguments a subcommand parses itself.
 fn take_namespace(args: &[String]) -> (Vec<String>, String) {
+    let (rest, namespace) = take_namespace_flag(args);
+    (rest, namespace.unwrap_or_else(|| "default".to_string()))
+}
+
+/// `take_namespace`, telling whether `-n` was given (kubectl's EnforceNamespace).
+fn take_namespace_flag(args: &[String]) -> (Vec<String>, Option<String>) {
     let mut rest = Vec::new();
-    let mut namespace = "default".to_string();
+    let mut namespace = None;
     let mut iter = args.iter();
     while let Some(a) = iter.next() {
         if a == "--" {
@@ -123,10 +131,10 @@ fn take_namespace(args: &[String]) -> (Vec<String>, String) {
         }
         if a == "-n" || a == "--namespace" {
             if let Some(v) = iter.next() {
-                namespace = v.clone();
+                namespace = Some(v.clone());
             }
         } else if let Some(v) = a.strip_prefix("--namespace=") {
-            namespace = v.to_string();
+            namespace = Some(v.to_string());
         } else {
             rest.push(a.clone());
         }
@@ -150,6 +158,10 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "logs" => {
             let (rest, namespace) = take_namespace(&args[1..]);
             return logs::run(sim, &user, &rest, &namespace);
+        }
+        "exec" => {
+            let (rest, namespace) = take_namespace(&args[1..]);
+            return exec::run(sim, &user, &rest, &namespace);
         }
         "run" | "create" => {
             let (rest, namespace) = take_namespace(&args[1..]);
@@ -180,7 +192,7 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, logs, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, logs, exec, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }

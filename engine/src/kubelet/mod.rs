@@ -445,6 +445,25 @@ impl Kubelet {
         runtime.log_at(container, now)
     }
 
+    /// `kubectl exec`: runs a command in a running container of a pod on
+    /// this node (GetExec: a container that is not running is not found).
+    /// Returns what it printed and whether the container's files changed.
+    pub fn exec(
+        &mut self,
+        pod: &ObjectRef,
+        container: &str,
+        argv: &[String],
+        now: SimTime,
+        limit: SimDuration,
+    ) -> Result<(crate::runtime::shell::Session, bool), crate::runtime::ExecError> {
+        let runtime = self
+            .pods
+            .get_mut(pod)
+            .and_then(|w| w.runtime.as_mut())
+            .ok_or(crate::runtime::ExecError::NotRunning)?;
+        runtime.exec_session(container, argv, now, limit)
+    }
+
     /// The pods whose state a change concerns: pods bound to this node, and
     /// those whose volumes read a ConfigMap or Secret that changed.
     pub fn keys_for(&self, event: &WatchEvent) -> Vec<ObjectRef> {

@@ -103,6 +103,15 @@ pub struct StartError {
     pub message: String,
 }
 
+/// Why `kubectl exec` could not run its command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecError {
+    /// The container is not running (the kubelet's "container not found").
+    NotRunning,
+    /// runc could not start the program: its message.
+    StartFailed(String),
+}
+
 /// A container process exited (by itself, or killed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exit {
@@ -782,6 +791,55 @@ impl PodRuntime {
             self.generation += 1;
         }
         Some(result)
+    }
+
+    /// Runs a `kubectl exec` command in a running container, in its files
+    /// and with its environment, for at most `limit` of the command's own
+    /// time; the containers themselves do not move on meanwhile. Returns
+    /// whether the container's files changed (its future may have).
+    pub fn exec_session(
+        &mut self,
+        name: &str,
+        argv: &[String],
+        now: SimTime,
+        limit: SimDuration,
+    ) -> Result<(shell::Session, bool), ExecError> {
+        self.catch_up(now);
+        let p = self
+            .sandbox
+            .processes
+            .get(name)
+            .filter(|p| p.exit.is_none())
+            .ok_or(ExecError::NotRunning)?;
+        let (env, config, view) = (p.env.clone(), p.config.clone(), p.view.clone());
+        let Some(program) = argv.first() else {
+            return Err(ExecError::NotRunning);
+        };
+        // runc's exec looks the program up before anything runs.
+        let exists = shell::is_known_program(program)
+            || (program.contains('/')
+                && self.sandbox.fs.kind(&view, &fs::normalize("/", program)) == Some(Kind::File));
+        if config.unknown == Unknown::NotFound && !exists {
+            let why = if program.contains('/') {
+                format!("exec: \"{program}\": stat {program}: no such file or directory")
+            } else {
+                format!("exec: \"{program}\": executable file not found in $PATH")
+            };
+            return Err(ExecError::StartFailed(format!(
+                "OCI runtime exec failed: exec failed: unable to start container process: {why}: unknown"
+            )));
+        }
+        let mut host = Host {
+            fs: &mut self.sandbox.fs,
+            view: &view,
+        };
+        let before = host.fs.changes();
+        let session = Machine::session(argv, &env, config, now, limit, &mut host);
+        let changed = self.sandbox.fs.changes() != before;
+        if changed {
+            self.generation += 1;
+        }
+        Ok((session, changed))
     }
 
     /// Which running container listens on a port at `now`.

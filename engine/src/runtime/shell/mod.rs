@@ -183,6 +183,24 @@ pub enum ExecResult {
     },
 }
 
+/// What a `kubectl exec` command printed and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub output: Vec<LogLine>,
+    pub end: SessionEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    Exited(i32),
+    /// Still sleeping or waiting when its time was up.
+    StillRunning,
+    /// Running a program the simulation cannot look into.
+    Opaque(String),
+    /// A busy loop.
+    Spinning,
+}
+
 /// Where a machine reads and writes files.
 pub struct Host<'a> {
     pub fs: &'a mut Filesystems,
@@ -342,6 +360,40 @@ impl Machine {
         match m.state {
             State::Exited(code) if m.clock < deadline => ExecResult::Exited { code, output },
             _ => ExecResult::TimedOut { output },
+        }
+    }
+
+    /// Runs a command for `kubectl exec`: its output line by line on its
+    /// own streams, until it ends or `limit` of its own time has passed.
+    pub fn session(
+        argv: &[String],
+        env: &BTreeMap<String, String>,
+        config: Arc<Config>,
+        now: SimTime,
+        limit: SimDuration,
+        host: &mut Host,
+    ) -> Session {
+        let mut m = Machine::argv(argv, env, config, now);
+        let deadline = now.plus(limit);
+        m.run(deadline, host);
+        m.flush_partials();
+        let end = match m.innermost_state() {
+            State::Exited(code) if m.clock < deadline => SessionEnd::Exited(*code),
+            State::Forever(Forever::Opaque(program)) => SessionEnd::Opaque(program.clone()),
+            State::Spinning => SessionEnd::Spinning,
+            _ => SessionEnd::StillRunning,
+        };
+        Session {
+            output: m.take_log(),
+            end,
+        }
+    }
+
+    /// The state of the process in the foreground (through `sh -c` children).
+    fn innermost_state(&self) -> &State {
+        match (&self.state, self.frames.last()) {
+            (State::InChild, Some(Frame::Child(child))) => child.innermost_state(),
+            (state, _) => state,
         }
     }
 
