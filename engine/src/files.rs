@@ -50,3 +50,20 @@ impl FileSource for NoFiles {
         Err(format!("error: the path \"{path}\" does not exist"))
     }
 }
+
+/// Whether a command line reads workspace files (`kubectl apply -f`,
+/// `kubectl create configmap --from-file` ...): a recorded timeline keeps
+/// their text with the command, so a replay reads what it read.
+pub fn reads_files(line: &str) -> bool {
+    [
+        " -f ",
+        " -f=",
+        "--filename",
+        "--from-file",
+        "--from-env-file",
+        "--cert",
+        "--key",
+    ]
+    .iter()
+    .any(|flag| line.contains(flag))
+}

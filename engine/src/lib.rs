@@ -36,7 +36,7 @@ pub mod view;
 mod facade;
 
 pub use facade::ApplyReport;
-pub use files::{FileSource, MemoryFiles, NoFiles};
+pub use files::{reads_files, FileSource, MemoryFiles, NoFiles};
 pub use manifest::ManifestError;
 pub use sim::{SimConfig, Simulation};
 pub use time::{SimDuration, SimTime};

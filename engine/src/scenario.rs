@@ -111,7 +111,7 @@ impl Recorder {
                 changed.insert(name.clone(), text.clone());
             }
         }
-        let uses_files = line.contains(" -f ") || line.contains("--filename");
+        let uses_files = crate::files::reads_files(line);
         if uses_files {
             self.recorded_files.extend(changed.clone());
         }

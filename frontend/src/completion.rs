@@ -21,8 +21,19 @@ pub struct Completion {
 
 const PROGRAMS: &[&str] = &["kubectl", "sim", "clear", "help"];
 const KUBECTL: &[&str] = &[
-    "apply", "auth", "cordon", "create", "delete", "describe", "drain", "get", "label", "rollout",
-    "run", "scale", "set", "taint", "uncordon",
+    "apply", "auth", "cordon", "create", "delete", "describe", "drain", "exec", "get", "label",
+    "logs", "rollout", "run", "scale", "set", "taint", "uncordon",
+];
+const CREATE: &[&str] = &["configmap", "deployment", "namespace", "secret"];
+const CREATE_SECRET: &[&str] = &["docker-registry", "generic", "tls"];
+/// Flags whose value is a file of the workspace.
+const FILE_FLAGS: &[&str] = &[
+    "-f",
+    "--filename",
+    "--from-file",
+    "--from-env-file",
+    "--cert",
+    "--key",
 ];
 const RESOURCES: &[&str] = &[
     "pods",
@@ -84,7 +95,7 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
     let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     if let Some(last) = before.last() {
         match *last {
-            "-f" | "--filename" => return names.files.clone(),
+            flag if FILE_FLAGS.contains(&flag) => return names.files.clone(),
             "-o" | "--output" => return owned(OUTPUTS),
             "-n" | "--namespace" => return names.namespaces.clone(),
             _ => {}
@@ -99,7 +110,8 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
             continue;
         }
         if w.starts_with('-') {
-            skip = matches!(*w, "-n" | "--namespace" | "-o" | "--output" | "-f" | "-l");
+            skip = matches!(*w, "-n" | "--namespace" | "-o" | "--output" | "-l" | "-c")
+                || FILE_FLAGS.contains(w);
             continue;
         }
         words.push(w);
@@ -111,6 +123,14 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
         ["kubectl" | "k", "get" | "describe" | "delete", resource] => {
             names_for(resource, names).to_vec()
         }
+        ["kubectl" | "k", "create"] => owned(CREATE),
+        ["kubectl" | "k", "create", "secret"] => owned(CREATE_SECRET),
+        ["kubectl" | "k", "exec" | "logs"] => names
+            .pods
+            .iter()
+            .cloned()
+            .chain(names.deployments.iter().map(|d| format!("deployment/{d}")))
+            .collect(),
         ["kubectl" | "k", "set"] => vec!["image".into()],
         ["kubectl" | "k", "scale"] => names
             .deployments
@@ -167,8 +187,17 @@ pub fn complete(line: &str, names: &Names) -> Completion {
             None => (&[], ""),
         }
     };
+    // `--from-file=NAME`: the workspace's files after the `=`.
+    let inline_file = FILE_FLAGS
+        .iter()
+        .filter(|f| f.starts_with("--"))
+        .find(|f| current.starts_with(&format!("{f}=")));
+    let offered = match inline_file {
+        Some(flag) => names.files.iter().map(|f| format!("{flag}={f}")).collect(),
+        None => candidates(before, names),
+    };
     // `kubectl get pod/NAME`-style: complete after the slash.
-    let mut choices: Vec<String> = candidates(before, names)
+    let mut choices: Vec<String> = offered
         .into_iter()
         .filter(|c| c.starts_with(current))
         .collect();
@@ -251,6 +280,28 @@ mod tests {
             "kubectl scale deployment/web "
         );
         assert_eq!(complete("sim etcd ls ", &n).line, "sim etcd ls /registry/");
+        assert_eq!(complete("kubectl ex", &n).line, "kubectl exec ");
+        assert_eq!(complete("kubectl exec b", &n).line, "kubectl exec big ");
+        assert_eq!(
+            complete("kubectl exec -c app d", &n).line,
+            "kubectl exec -c app deployment/web "
+        );
+        assert_eq!(
+            complete("kubectl create co", &n).line,
+            "kubectl create configmap "
+        );
+        assert_eq!(
+            complete("kubectl create secret g", &n).line,
+            "kubectl create secret generic "
+        );
+        assert_eq!(
+            complete("kubectl create configmap c --from-file=m", &n).line,
+            "kubectl create configmap c --from-file=manifest.yaml "
+        );
+        assert_eq!(
+            complete("kubectl create secret tls t --cert m", &n).line,
+            "kubectl create secret tls t --cert manifest.yaml "
+        );
         assert_eq!(complete("nothing here", &n).line, "nothing here");
         assert_eq!(complete("", &n).choices.len(), PROGRAMS.len());
         // Odd input never panics.

@@ -133,10 +133,6 @@ fn status_of(stderr: &str) -> Option<u16> {
     }
 }
 
-fn uses_files(line: &str) -> bool {
-    line.contains(" -f ") || line.contains("--filename") || line.contains(" -f=")
-}
-
 impl Workspace {
     /// A fresh sandbox: the default cluster and the sample Deployment in the editor.
     pub fn sandbox() -> Workspace {
@@ -259,7 +255,7 @@ impl Workspace {
     pub fn run(&mut self, line: &str) -> CommandOutput {
         self.cut();
         let at_ms = self.session.sim.now().0;
-        let files = if uses_files(line) {
+        let files = if kubeplay_engine::reads_files(line) {
             self.changed_files()
         } else {
             BTreeMap::new()

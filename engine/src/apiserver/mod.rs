@@ -10,7 +10,7 @@ pub mod defaults;
 pub mod errors;
 pub mod schema;
 pub mod validation;
-mod validation_config;
+pub(crate) mod validation_config;
 mod validation_storage;
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition};

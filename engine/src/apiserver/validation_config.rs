@@ -14,7 +14,7 @@ const CONFIG_KEY_MSG: &str = "a valid config key must consist of alphanumeric ch
 const IMMUTABLE_MSG: &str = "field is immutable when `immutable` is set";
 
 /// IsConfigMapKey: the messages for a key that cannot name a file.
-fn config_key_errors(key: &str) -> Vec<String> {
+pub(crate) fn config_key_errors(key: &str) -> Vec<String> {
     let mut errors = Vec::new();
     if key.len() > 253 {
         errors.push("must be no more than 253 characters".to_string());

@@ -9,9 +9,14 @@ use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec, PodTemplate
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use crate::apiserver::auth::{Attributes, UserInfo};
+use crate::files::FileSource;
 use crate::objects::{Kind, Object};
 use crate::sim::Simulation;
 use crate::view::CommandOutput;
+
+/// What `kubectl create` can make here.
+const KNOWS: &str =
+    "error: kubeplay's kubectl create knows: deployment, namespace, configmap, secret";
 
 fn fail(message: impl Into<String>) -> CommandOutput {
     CommandOutput {
@@ -146,28 +151,55 @@ pub fn create_command(
     sim: &mut Simulation,
     user: &UserInfo,
     args: &[String],
-    namespace: &str,
+    explicit_namespace: Option<&str>,
+    files: &dyn FileSource,
 ) -> CommandOutput {
+    let namespace = explicit_namespace.unwrap_or("default");
     let mut args = args.to_vec();
     let Some(what) = (!args.is_empty()).then(|| args.remove(0)) else {
-        return fail("error: kubeplay's kubectl create knows: deployment, namespace (use kubectl apply -f for the rest)");
+        return fail(KNOWS);
     };
+    match what.as_str() {
+        "configmap" | "cm" => {
+            return super::create_config::configmap(sim, user, &args, explicit_namespace, files)
+        }
+        "secret" => {
+            return super::create_config::secret(sim, user, &args, explicit_namespace, files)
+        }
+        _ => {}
+    }
     match Kind::from_resource_arg(&what) {
         Some(Kind::Namespace) => {
-            let Some(name) = args.first().cloned() else { return fail("error: exactly one NAME is required, got 0") };
-            let ns = Namespace { metadata: ObjectMeta { name: Some(name), ..ObjectMeta::default() }, ..Namespace::default() };
+            let Some(name) = args.first().cloned() else {
+                return fail("error: exactly one NAME is required, got 0");
+            };
+            let ns = Namespace {
+                metadata: ObjectMeta {
+                    name: Some(name),
+                    ..ObjectMeta::default()
+                },
+                ..Namespace::default()
+            };
             create(sim, user, Object::Namespace(ns), None)
         }
         Some(Kind::Deployment) => {
             let flags = (|| -> Result<_, String> {
-                Ok((take_flag(&mut args, "image")?, take_flag(&mut args, "replicas")?, take_flag(&mut args, "port")?))
+                Ok((
+                    take_flag(&mut args, "image")?,
+                    take_flag(&mut args, "replicas")?,
+                    take_flag(&mut args, "port")?,
+                ))
             })();
             let (image, replicas, port) = match flags {
                 Ok(f) => f,
                 Err(e) => return fail(e),
             };
-            let Some(name) = args.first().cloned() else { return fail("error: exactly one NAME is required, got 0") };
-            let Some(image) = image else { return fail("error: required flag(s) \"image\" not set") };
+            let Some(name) = args.first().cloned() else {
+                return fail("error: exactly one NAME is required, got 0");
+            };
+            let Some(image) = image else {
+                return fail("error: required flag(s) \"image\" not set");
+            };
             let replicas = match replicas.map(|r| r.parse::<i32>()) {
                 Some(Ok(r)) => r,
                 Some(Err(_)) => return fail("error: --replicas must be a number"),
@@ -180,17 +212,33 @@ pub fn create_command(
             };
             let labels: BTreeMap<String, String> = [("app".to_string(), name.clone())].into();
             let deployment = Deployment {
-                metadata: ObjectMeta { name: Some(name.clone()), namespace: Some(namespace.into()), labels: Some(labels.clone()), ..ObjectMeta::default() },
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(namespace.into()),
+                    labels: Some(labels.clone()),
+                    ..ObjectMeta::default()
+                },
                 spec: Some(DeploymentSpec {
                     replicas: Some(replicas),
-                    selector: LabelSelector { match_labels: Some(labels.clone()), match_expressions: None },
+                    selector: LabelSelector {
+                        match_labels: Some(labels.clone()),
+                        match_expressions: None,
+                    },
                     template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
+                        metadata: Some(ObjectMeta {
+                            labels: Some(labels),
+                            ..ObjectMeta::default()
+                        }),
                         spec: Some(PodSpec {
                             containers: vec![Container {
                                 name: container_name(&image),
                                 image: Some(image),
-                                ports: port.map(|p| vec![k8s_openapi::api::core::v1::ContainerPort { container_port: p, ..Default::default() }]),
+                                ports: port.map(|p| {
+                                    vec![k8s_openapi::api::core::v1::ContainerPort {
+                                        container_port: p,
+                                        ..Default::default()
+                                    }]
+                                }),
                                 ..Container::default()
                             }],
                             ..PodSpec::default()
@@ -202,6 +250,6 @@ pub fn create_command(
             };
             create(sim, user, Object::Deployment(deployment), Some(namespace))
         }
-        _ => fail(format!("error: kubeplay's kubectl create knows: deployment, namespace (use kubectl apply -f for {what})")),
+        _ => fail(format!("{KNOWS} (use kubectl apply -f for {what})")),
     }
 }

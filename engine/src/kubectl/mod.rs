@@ -5,6 +5,7 @@ pub mod apply;
 pub mod auth;
 pub mod cordon;
 pub mod create;
+pub mod create_config;
 pub mod describe;
 pub mod drain;
 pub mod exec;
@@ -163,13 +164,13 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
             let (rest, namespace) = take_namespace(&args[1..]);
             return exec::run(sim, &user, &rest, &namespace);
         }
-        "run" | "create" => {
+        "run" => {
             let (rest, namespace) = take_namespace(&args[1..]);
-            return if subcommand == "run" {
-                create::run(sim, &user, &rest, &namespace)
-            } else {
-                create::create_command(sim, &user, &rest, &namespace)
-            };
+            return create::run(sim, &user, &rest, &namespace);
+        }
+        "create" => {
+            let (rest, namespace) = take_namespace_flag(&args[1..]);
+            return create::create_command(sim, &user, &rest, namespace.as_deref(), files);
         }
         "cordon" => return cordon::run(sim, &args[1..], &user, true),
         "uncordon" => return cordon::run(sim, &args[1..], &user, false),
