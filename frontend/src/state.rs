@@ -665,6 +665,8 @@ fn help_text(lang: Lang) -> String {
         "{intro}\
   kubectl get pods|deployments|replicasets|nodes|events [-o wide|yaml|json] [-n NS|-A]\n\
   kubectl describe KIND NAME        kubectl apply|delete -f FILE\n\
+  kubectl logs POD [-c C]           kubectl exec POD [-c C] -- COMMAND ARGS...\n\
+  kubectl create configmap|secret generic NAME --from-literal=k=v|--from-file=FILE\n\
   kubectl scale deployment/NAME --replicas=N\n\
   kubectl set image deployment/NAME CONTAINER=IMAGE\n\
   kubectl rollout status|history|undo deployment/NAME\n\
