@@ -199,13 +199,13 @@ fn exec_id(pod: &Pod, container: &str, argv: &[String], at_ms: u64) -> String {
         pod.metadata.uid.as_deref().unwrap_or_default(),
         argv.join(" ")
     );
-    (0..8u8)
-        .map(|i| {
-            let mut bytes = seed.clone().into_bytes();
-            bytes.push(i);
-            format!("{:08x}", crate::rand::fnv32a(&bytes))
-        })
-        .collect()
+    // Each 8 digits hash the seed after the digits so far, so they all differ.
+    let mut id = String::new();
+    for _ in 0..8 {
+        let part = crate::rand::fnv32a(format!("{id}{seed}").as_bytes());
+        id.push_str(&format!("{part:08x}"));
+    }
+    id
 }
 
 pub fn run(
@@ -363,7 +363,7 @@ pub fn run(
         }
         SessionEnd::Opaque(program) => {
             out.stderr.push_str(&format!(
-                "kubeplay: {program} is a program of the image the simulation cannot look into; it would run until stopped, so kubectl exec gave up on it\n"
+                "kubeplay: {program:?} is a program of the image the simulation cannot look into; it would run until stopped, so kubectl exec gave up on it\n"
             ));
             out.success = false;
         }

@@ -819,7 +819,7 @@ impl PodRuntime {
         let exists = shell::is_known_program(program)
             || (program.contains('/')
                 && self.sandbox.fs.kind(&view, &fs::normalize("/", program)) == Some(Kind::File));
-        if config.unknown == Unknown::NotFound && !exists {
+        if program.is_empty() || (config.unknown == Unknown::NotFound && !exists) {
             let why = if program.contains('/') {
                 format!("exec: \"{program}\": stat {program}: no such file or directory")
             } else {
