@@ -423,7 +423,8 @@ def test_node_marks_and_pod_reasons(b):
               f"pod {name} should show {status}: {by_name.get(name)}")
         tone = b.script(f"return document.querySelector('.pod[data-name=\"{name}\"]').className;")
         check("tone-bad" in tone, f"pod {name} ({status}) is not coloured as failing: {tone}")
-    shot(b, "node-marks-and-pod-reasons.png")
+    b.script("document.querySelector('.pod[data-name=\"broken\"]').scrollIntoView({block: 'end'});")
+    shot(b, "node-marks-and-pod-reasons.png", docs=True)
     for line in ["sim node recover node-1", "kubectl uncordon node-2", "kubectl taint nodes node-1 dedicated-",
                  "kubectl delete pod broken crasher"]:
         type_command(b, line)
@@ -523,7 +524,15 @@ def test_rollout_picture(b):
     label = b.script("return document.querySelector('.rollout-chart[data-deployment=\"web\"] svg').getAttribute('aria-label');")
     check(label and "web" in label, f"the rollout picture has no text alternative: {label!r}")
     b.script("document.querySelector('.rollout-chart[data-deployment=\"web\"]').scrollIntoView({block: 'center'});")
-    shot(b, "rollout-picture.png")
+    shot(b, "rollout-picture.png", docs=True)
+    # Pods grow in where they land (and hold still for those who ask for less motion).
+    check(b.script("return getComputedStyle(document.querySelector('.pod')).animationName;") == "pod-in",
+          "pods on the map have no arrival animation")
+    cdp = lambda cmd, params: b._s("/goog/cdp/execute", body={"cmd": cmd, "params": params})
+    cdp("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    still = b.script("return getComputedStyle(document.querySelector('.pod')).animationName;")
+    cdp("Emulation.setEmulatedMedia", {"features": []})
+    check(still == "none", f"pods still animate with prefers-reduced-motion: {still!r}")
     # Let the rollout finish, so later tests start from a settled cluster.
     for _ in range(5):
         if all(p["status"] == "Running" for p in pods(b)) and \

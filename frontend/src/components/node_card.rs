@@ -138,10 +138,10 @@ pub fn node_card(props: &NodeCardProps) -> Html {
                         </li>
                     }
                     { for node.conditions.iter().map(|c| html! {
-                        <li class="node-mark condition" title={c.message.clone()}>{ &c.summary }</li>
+                        <li class="node-mark condition" title={format!("{}\n{}", c.summary, c.message)}>{ &c.summary }</li>
                     }) }
                     { for node.taints.iter().map(|t| html! {
-                        <li class="node-mark taint" title={ctx.t("테인트: 이를 용인(toleration)하는 파드만 옵니다", "taint: only pods that tolerate it come here")}>
+                        <li class="node-mark taint" title={format!("{t}\n{}", ctx.t("테인트: 이를 용인(toleration)하는 파드만 옵니다", "taint: only pods that tolerate it come here"))}>
                             { t }
                         </li>
                     }) }
