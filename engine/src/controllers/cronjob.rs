@@ -75,13 +75,7 @@ impl Controller for CronJobController {
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
         match &event.object {
             Object::CronJob(_) => vec![event.object_ref.clone()],
-            Object::Job(job) => job
-                .metadata
-                .controller_owner()
-                .filter(|o| o.kind == "CronJob")
-                .map(|o| ObjectRef::new(Kind::CronJob, job.metadata.namespace.as_deref(), &o.name))
-                .into_iter()
-                .collect(),
+            Object::Job(_) => super::owner_keys(event, Kind::CronJob),
             _ => Vec::new(),
         }
     }

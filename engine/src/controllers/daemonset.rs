@@ -27,7 +27,6 @@ use crate::events::{EventType, Source};
 use crate::labels::Selector;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
-use crate::rand::{fnv32a, safe_encode};
 use crate::scheduler::plugins::node_affinity::term_matches;
 use crate::scheduler::plugins::taint_toleration::tolerated_by;
 use crate::store::WatchEvent;
@@ -62,11 +61,6 @@ fn daemon_tolerations(host_network: bool) -> Vec<Toleration> {
     list
 }
 
-fn template_hash(ds: &DaemonSet) -> String {
-    let template = ds.spec.as_ref().map(|s| &s.template);
-    safe_encode(&fnv32a(&serde_json::to_vec(&template).unwrap_or_default()).to_string())
-}
-
 /// constructHistory: the revision of the current template (made, or
 /// renumbered to be the newest, as after a rollback) and the old ones.
 /// Returns the current revision's hash and the old revisions.
@@ -85,7 +79,7 @@ fn construct_history(
             .into_iter()
             .partition(|r| r.data == patch);
     let next = old.iter().map(|r| r.number).max().unwrap_or(0) + 1;
-    let hash = template_hash(ds);
+    let hash = super::compute_hash(&template, None);
     // dedupCurHistories: the newest of equal revisions stays.
     current.sort_by_key(|r| r.number);
     let Some(cur) = current.pop() else {
@@ -261,15 +255,7 @@ impl Controller for DaemonSetController {
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
         match &event.object {
             Object::DaemonSet(_) => vec![event.object_ref.clone()],
-            Object::Pod(pod) => pod
-                .metadata
-                .controller_owner()
-                .filter(|o| o.kind == "DaemonSet")
-                .map(|o| {
-                    ObjectRef::new(Kind::DaemonSet, pod.metadata.namespace.as_deref(), &o.name)
-                })
-                .into_iter()
-                .collect(),
+            Object::Pod(_) => super::owner_keys(event, Kind::DaemonSet),
             // A node came, went or changed: every DaemonSet looks again.
             Object::Node(_) => api.list(Kind::DaemonSet, None).map(ObjectRef::of).collect(),
             _ => Vec::new(),

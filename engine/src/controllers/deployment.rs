@@ -14,12 +14,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::replicaset::controller_ref;
-use super::{Context, Controller, Reconciled};
+use super::{compute_hash, Context, Controller, Reconciled};
 use crate::apiserver::ApiServer;
 use crate::events::{EventType, Source};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
-use crate::rand::{fnv32a, safe_encode};
 use crate::store::{WatchEvent, WatchEventType};
 use crate::time::{SimDuration, SimTime};
 
@@ -57,7 +56,7 @@ impl Controller for DeploymentController {
         };
         match &event.object {
             Object::Deployment(_) => vec![event.object_ref.clone()],
-            Object::ReplicaSet(rs) => deployment_owner(&rs.metadata).into_iter().collect(),
+            Object::ReplicaSet(_) => super::owner_keys(event, Kind::Deployment),
             // Recreate waits for old pods to be gone.
             Object::Pod(pod) if event.event_type == WatchEventType::Deleted => pod
                 .metadata
@@ -236,17 +235,6 @@ pub fn new_rs_new_replicas(d: &Deployment, all: &[&ReplicaSet], new_rs: &Replica
     }
     let scale_up = (max_total - current).min(desired - replicas(new_rs));
     replicas(new_rs) + scale_up
-}
-
-/// ComputeHash: FNV-32a of the template, rendered with SafeEncodeString.
-/// (Upstream hashes Go's printed form of the struct, so the value differs
-/// from a real cluster's; what matters is that equal templates hash equally.)
-pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let mut bytes = serde_json::to_vec(template).unwrap_or_default();
-    if let Some(c) = collision_count {
-        bytes.extend_from_slice(&c.to_le_bytes());
-    }
-    safe_encode(&fnv32a(&bytes).to_string())
 }
 
 /// EqualIgnoreHash: templates equal once the pod-template-hash label is dropped.

@@ -107,13 +107,7 @@ impl Controller for JobController {
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
         match &event.object {
             Object::Job(_) => vec![event.object_ref.clone()],
-            Object::Pod(pod) => pod
-                .metadata
-                .controller_owner()
-                .filter(|o| o.kind == "Job")
-                .map(|o| ObjectRef::new(Kind::Job, pod.metadata.namespace.as_deref(), &o.name))
-                .into_iter()
-                .collect(),
+            Object::Pod(_) => super::owner_keys(event, Kind::Job),
             _ => Vec::new(),
         }
     }

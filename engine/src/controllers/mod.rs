@@ -19,9 +19,12 @@ pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;
 
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+
 use crate::apiserver::ApiServer;
-use crate::events::EventRecorder;
-use crate::objects::ObjectRef;
+use crate::events::{EventRecorder, EventType, Source};
+use crate::objects::{Kind, MetaExt, Object, ObjectRef};
+use crate::rand::{fnv32a, safe_encode};
 use crate::store::WatchEvent;
 use crate::time::{SimDuration, SimTime};
 
@@ -34,6 +37,51 @@ pub struct Context<'a> {
     /// The files of PersistentVolumes (the kubelets mount them, reclaiming
     /// a volume deletes them).
     pub storage: &'a mut crate::storage::Storage,
+}
+
+impl Context<'_> {
+    /// Records an event about `involved`, now.
+    pub fn record(
+        &mut self,
+        source: &Source,
+        involved: &Object,
+        event_type: EventType,
+        reason: &str,
+        message: &str,
+    ) {
+        self.recorder.record(
+            self.api, self.now, source, involved, event_type, reason, message,
+        );
+    }
+}
+
+/// The keys of the controllers of kind `owner` that control the object of
+/// a watch event, before and after the change: a pod whose controller
+/// changed wakes the old one too, as upstream's updatePod handlers do.
+pub fn owner_keys(event: &WatchEvent, owner: Kind) -> Vec<ObjectRef> {
+    let kind = owner.info().kind;
+    let namespace = event.object_ref.namespace.as_deref();
+    let mut keys: Vec<ObjectRef> = std::iter::once(&event.object)
+        .chain(event.previous.as_ref())
+        .filter_map(|o| o.meta().controller_owner())
+        .filter(|r| r.kind == kind)
+        .map(|r| ObjectRef::new(owner, namespace, &r.name))
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// ComputeHash (controller_utils.go): FNV-32a of the template, rendered
+/// with SafeEncodeString; the pod-template-hash and the revision hashes of
+/// DaemonSets and StatefulSets. (Upstream hashes Go's printed form of the
+/// struct, so the value differs from a real cluster's; what matters is that
+/// equal templates hash equally.)
+pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
+    let mut bytes = serde_json::to_vec(template).unwrap_or_default();
+    if let Some(c) = collision_count {
+        bytes.extend_from_slice(&c.to_le_bytes());
+    }
+    safe_encode(&fnv32a(&bytes).to_string())
 }
 
 /// The result of one reconcile.

@@ -49,27 +49,7 @@ impl Controller for ReplicaSetController {
     fn keys_for(&self, event: &WatchEvent, _api: &crate::apiserver::ApiServer) -> Vec<ObjectRef> {
         match &event.object {
             Object::ReplicaSet(_) => vec![event.object_ref.clone()],
-            Object::Pod(pod) => {
-                // The owner, or for an orphan every ReplicaSet that may adopt it:
-                // the sync finds out which.
-                let mut keys: Vec<ObjectRef> = [
-                    Some(pod),
-                    event.previous.as_ref().and_then(|p| match p {
-                        Object::Pod(old) => Some(old),
-                        _ => None,
-                    }),
-                ]
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.metadata.controller_owner())
-                .filter(|r| r.kind == "ReplicaSet")
-                .map(|r| {
-                    ObjectRef::new(Kind::ReplicaSet, pod.metadata.namespace.as_deref(), &r.name)
-                })
-                .collect();
-                keys.dedup();
-                keys
-            }
+            Object::Pod(_) => super::owner_keys(event, Kind::ReplicaSet),
             _ => Vec::new(),
         }
     }

@@ -25,16 +25,15 @@ use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, Pod, PodTemplateSpec, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use serde_json::{json, Value};
 
+use super::history;
 use super::replicaset::controller_ref;
 use super::{Context, Controller, Reconciled};
 use crate::apiserver::ApiServer;
 use crate::events::{EventType, Source};
 use crate::labels::Selector;
-use crate::objects::{Kind, KindInfo, MetaExt, Object, ObjectRef, OtherObject};
+use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
-use crate::rand::{fnv32a, safe_encode};
 use crate::store::WatchEvent;
 use crate::time::SimDuration;
 
@@ -78,52 +77,33 @@ fn running_and_ready(pod: &Pod) -> bool {
     podutil::phase(pod) == "Running" && podutil::is_ready(pod)
 }
 
-fn controller_revision_info() -> Option<&'static KindInfo> {
-    crate::known_kinds::KNOWN
-        .iter()
-        .find(|k| k.info.kind == "ControllerRevision")
-        .map(|k| &k.info)
-}
-
-/// A stored ControllerRevision of a set: name, revision number, template.
+/// A ControllerRevision of a set: name, revision number, template.
+#[derive(Clone)]
 struct Revision {
     name: String,
     number: i64,
     template: PodTemplateSpec,
 }
 
+/// The set's revisions whose template reads back, oldest first.
 fn revisions_of(api: &ApiServer, sts: &StatefulSet) -> Vec<Revision> {
-    let Some(info) = controller_revision_info() else {
-        return Vec::new();
-    };
     let uid = sts.metadata.uid.clone().unwrap_or_default();
-    let mut list: Vec<Revision> = api
-        .list(Kind::Other(info), sts.metadata.namespace.as_deref())
-        .filter_map(|o| match o {
-            Object::Other(other) => Some(other),
-            _ => None,
-        })
-        .filter(|o| o.metadata.controller_owner().is_some_and(|r| r.uid == uid))
-        .filter_map(|o| {
-            let mut template = o.body.pointer("/data/spec/template")?.clone();
-            if let Some(map) = template.as_object_mut() {
-                map.remove("$patch");
-            }
+    history::owned_by(api, sts.metadata.namespace.as_deref(), &uid)
+        .into_iter()
+        .filter_map(|r| {
             Some(Revision {
-                name: o.metadata.name_str().to_string(),
-                number: o.body.get("revision")?.as_i64()?,
-                template: serde_json::from_value(template).ok()?,
+                template: r.template()?,
+                name: r.name,
+                number: r.number,
             })
         })
-        .collect();
-    list.sort_by_key(|r| r.number);
-    list
+        .collect()
 }
 
 /// The set's pod template as a revision: its name and its data.
 fn template_revision(sts: &StatefulSet) -> (String, PodTemplateSpec) {
     let template = sts.spec.clone().unwrap_or_default().template;
-    let hash = safe_encode(&fnv32a(&serde_json::to_vec(&template).unwrap_or_default()).to_string());
+    let hash = super::compute_hash(&template, None);
     (format!("{}-{hash}", sts.metadata.name_str()), template)
 }
 
@@ -409,29 +389,23 @@ impl Sync<'_, '_> {
                 let mut rev = revisions.remove(i);
                 if !latest {
                     // A rollback: the older revision becomes the newest.
-                    if self.renumber(&rev.name, next) {
+                    let namespace = self.sts.metadata.namespace.as_deref();
+                    if history::set_number(self.ctx.api, namespace, &rev.name, next) {
                         rev.number = next;
                     }
                 }
-                revisions.push(Revision {
-                    name: rev.name.clone(),
-                    number: rev.number,
-                    template: rev.template.clone(),
-                });
+                revisions.push(rev.clone());
                 rev
             }
             None => {
                 self.create_revision(&name, &template, next);
-                revisions.push(Revision {
-                    name: name.clone(),
-                    number: next,
-                    template: template.clone(),
-                });
-                Revision {
+                let rev = Revision {
                     name,
                     number: next,
                     template,
-                }
+                };
+                revisions.push(rev.clone());
+                rev
             }
         };
         let current_name = self
@@ -443,18 +417,11 @@ impl Sync<'_, '_> {
         let current = revisions
             .into_iter()
             .find(|r| r.name == current_name)
-            .unwrap_or(Revision {
-                name: update.name.clone(),
-                number: update.number,
-                template: update.template.clone(),
-            });
+            .unwrap_or_else(|| update.clone());
         (current, update)
     }
 
     fn create_revision(&mut self, name: &str, template: &PodTemplateSpec, number: i64) {
-        let Some(info) = controller_revision_info() else {
-            return;
-        };
         let mut labels = template
             .metadata
             .as_ref()
@@ -464,59 +431,26 @@ impl Sync<'_, '_> {
             REVISION_HASH_LABEL.into(),
             name.rsplit('-').next().unwrap_or_default().to_string(),
         );
-        let metadata = ObjectMeta {
-            name: Some(name.to_string()),
-            namespace: self.sts.metadata.namespace.clone(),
-            labels: Some(labels),
-            // newRevision copies the set's annotations (a change-cause among them).
-            annotations: self.sts.metadata.annotations.clone(),
-            owner_references: Some(vec![controller_ref(Kind::StatefulSet, &self.sts.metadata)]),
-            ..ObjectMeta::default()
-        };
-        let mut data = serde_json::to_value(template).unwrap_or(Value::Null);
-        if let Some(map) = data.as_object_mut() {
-            map.insert("$patch".into(), json!("replace"));
-        }
-        let body = json!({
-            "apiVersion": info.api_version,
-            "kind": info.kind,
-            "data": {"spec": {"template": data}},
-            "revision": number,
-        });
-        let object = Object::Other(Box::new(OtherObject {
-            info,
-            metadata,
-            body,
-        }));
-        if self.ctx.api.create(self.ctx.now, object).is_ok() {
+        let created = history::create(
+            self.ctx.api,
+            self.ctx.now,
+            (Kind::StatefulSet, &self.sts.metadata),
+            history::NewRevision {
+                name,
+                labels,
+                // newRevision copies the set's annotations (a change-cause among them).
+                annotations: self.sts.metadata.annotations.clone(),
+                data: history::template_patch(template),
+                number,
+            },
+        );
+        if created.is_ok() {
             self.actions.push(format!("created revision {name}"));
         }
     }
 
-    fn renumber(&mut self, name: &str, number: i64) -> bool {
-        let Some(info) = controller_revision_info() else {
-            return false;
-        };
-        let key = ObjectRef::new(
-            Kind::Other(info),
-            self.sts.metadata.namespace.as_deref(),
-            name,
-        );
-        let Some(Object::Other(mut other)) = self.ctx.api.get(&key).cloned() else {
-            return false;
-        };
-        if let Some(map) = other.body.as_object_mut() {
-            map.insert("revision".into(), json!(number));
-        }
-        other.metadata.resource_version = None;
-        self.ctx.api.update(Object::Other(other)).is_ok()
-    }
-
     /// truncateHistory: revisions no pod uses, beyond revisionHistoryLimit, go.
     fn truncate_history(&mut self, pods: &[Pod], live: &[&str]) {
-        let Some(info) = controller_revision_info() else {
-            return;
-        };
         let limit = self
             .sts
             .spec
@@ -525,20 +459,14 @@ impl Sync<'_, '_> {
             .unwrap_or(10)
             .max(0) as usize;
         let used: Vec<String> = pods.iter().map(revision_of).collect();
-        let history: Vec<Revision> = revisions_of(self.ctx.api, &self.sts)
+        let namespace = self.sts.metadata.namespace.as_deref();
+        let uid = self.sts.metadata.uid.clone().unwrap_or_default();
+        let old: Vec<history::Revision> = history::owned_by(self.ctx.api, namespace, &uid)
             .into_iter()
             .filter(|r| !live.contains(&r.name.as_str()) && !used.contains(&r.name))
             .collect();
-        if history.len() <= limit {
-            return;
-        }
-        for r in &history[..history.len() - limit] {
-            let key = ObjectRef::new(
-                Kind::Other(info),
-                self.sts.metadata.namespace.as_deref(),
-                &r.name,
-            );
-            let _ = self.ctx.api.delete(self.ctx.now, &key, None);
+        for r in &old[..old.len().saturating_sub(limit)] {
+            history::delete(self.ctx.api, self.ctx.now, namespace, &r.name);
         }
     }
 }
@@ -552,25 +480,7 @@ impl Controller for StatefulSetController {
         match &event.object {
             Object::StatefulSet(_) => vec![event.object_ref.clone()],
             Object::Pod(pod) => {
-                let mut keys: Vec<ObjectRef> = [
-                    Some(pod),
-                    event.previous.as_ref().and_then(|p| match p {
-                        Object::Pod(old) => Some(old),
-                        _ => None,
-                    }),
-                ]
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.metadata.controller_owner())
-                .filter(|r| r.kind == "StatefulSet")
-                .map(|r| {
-                    ObjectRef::new(
-                        Kind::StatefulSet,
-                        pod.metadata.namespace.as_deref(),
-                        &r.name,
-                    )
-                })
-                .collect();
+                let mut keys = super::owner_keys(event, Kind::StatefulSet);
                 // An orphan named like a set's pod may be adopted.
                 if pod.metadata.controller_owner().is_none() {
                     if let Some((parent, _)) = parent_and_ordinal(pod.metadata.name_str()) {
