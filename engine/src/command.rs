@@ -8,6 +8,7 @@
 //! - `sim explain POD [-n NS]` — the scheduler's filters and scores for the pod, recomputed now.
 
 use crate::files::FileSource;
+use crate::kubectl::fail;
 use crate::sim::Simulation;
 use crate::time::{human_duration, SimDuration, SimTime};
 use crate::view::{CommandOutput, StepRecord};
@@ -58,14 +59,6 @@ pub fn format_step(step: &StepRecord) -> String {
     )
 }
 
-fn fail(message: String) -> CommandOutput {
-    CommandOutput {
-        stdout: String::new(),
-        stderr: format!("{message}\n"),
-        success: false,
-    }
-}
-
 /// Runs one line of the command language.
 pub fn execute(sim: &mut Simulation, line: &str, files: &dyn FileSource) -> CommandOutput {
     let words = match split_words(line) {
@@ -109,7 +102,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
         },
         Some("advance") => {
             let Some(text) = args.get(1) else {
-                return fail("error: sim advance needs a duration, like 30s, 2m or 1h".into());
+                return fail("error: sim advance needs a duration, like 30s, 2m or 1h");
             };
             match SimDuration::parse(text) {
                 Ok(d) => {
@@ -129,7 +122,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
             // The trail of a step (by default the learner's last kubectl change).
             let id = match args.get(1).map(|a| a.trim_start_matches('#').parse::<u64>()) {
                 Some(Ok(id)) => Some(id),
-                Some(Err(_)) => return fail("error: sim trail takes a step number, like sim trail 12".into()),
+                Some(Err(_)) => return fail("error: sim trail takes a step number, like sim trail 12"),
                 None => sim.steps().filter(|s| s.component == "kubectl").map(|s| s.id).last(),
             };
             let Some(id) = id else {
@@ -157,7 +150,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
             let count: usize = match args.get(1).map(|n| n.parse()) {
                 None => 20,
                 Some(Ok(n)) => n,
-                Some(Err(_)) => return fail("error: sim log takes a number of steps".into()),
+                Some(Err(_)) => return fail("error: sim log takes a number of steps"),
             };
             let steps: Vec<&StepRecord> = sim.steps().collect();
             let start = steps.len().saturating_sub(count);
@@ -169,7 +162,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
         Some(other) => fail(format!(
             "error: unknown sim command \"{other}\" (known: step, advance, log, trail, etcd, node, explain)"
         )),
-        None => fail("error: sim needs a command: step, advance DURATION or log [N]".into()),
+        None => fail("error: sim needs a command: step, advance DURATION or log [N]"),
     }
 }
 

@@ -2,38 +2,23 @@
 //! on a real control-plane node. Values are shown as JSON; real etcd holds
 //! them in kube-apiserver's protobuf encoding.
 
+use crate::kubectl::{fail, ok};
 use crate::sim::Simulation;
 use crate::view::CommandOutput;
 
 const USAGE: &str = "usage: sim etcd get KEY [--rev N] | sim etcd ls [PREFIX] | sim etcd history KEY | sim etcd status";
-
-fn fail(message: String) -> CommandOutput {
-    CommandOutput {
-        stdout: String::new(),
-        stderr: format!("{message}\n"),
-        success: false,
-    }
-}
-
-fn ok(stdout: String) -> CommandOutput {
-    CommandOutput {
-        stdout,
-        stderr: String::new(),
-        success: true,
-    }
-}
 
 pub fn run(sim: &Simulation, args: &[String]) -> CommandOutput {
     let store = sim.api().store();
     match args.first().map(String::as_str) {
         Some("get") => {
             let Some(key) = args.get(1) else {
-                return fail(USAGE.into());
+                return fail(USAGE);
             };
             let revision = match args.iter().position(|a| a == "--rev") {
                 Some(i) => match args.get(i + 1).and_then(|r| r.parse::<u64>().ok()) {
                     Some(r) => Some(r),
-                    None => return fail("error: --rev needs a revision number".into()),
+                    None => return fail("error: --rev needs a revision number"),
                 },
                 None => None,
             };
@@ -76,7 +61,7 @@ pub fn run(sim: &Simulation, args: &[String]) -> CommandOutput {
         }
         Some("history") => {
             let Some(key) = args.get(1) else {
-                return fail(USAGE.into());
+                return fail(USAGE);
             };
             let lines: String = store
                 .key_history(key)
@@ -102,6 +87,6 @@ pub fn run(sim: &Simulation, args: &[String]) -> CommandOutput {
             store.len(),
             store.compacted_revision()
         )),
-        _ => fail(USAGE.into()),
+        _ => fail(USAGE),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::errors::FieldError;
@@ -411,24 +411,32 @@ pub(super) fn validate_selector_and_template(
     }
 }
 
+/// Every container of a pod spec, init containers first, with its field
+/// path (upstream's VisitContainersWithPath).
+pub(super) fn containers_with_paths<'a>(
+    spec: &'a PodSpec,
+    field: &'a str,
+) -> impl Iterator<Item = (String, &'a Container)> + 'a {
+    spec.init_containers
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(move |(i, c)| (format!("{field}.initContainers[{i}]"), c))
+        .chain(
+            spec.containers
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (format!("{field}.containers[{i}]"), c)),
+        )
+}
+
 fn validate_pod_spec(spec: &PodSpec, field: &str, errors: &mut Vec<FieldError>) {
     if spec.containers.is_empty() {
         errors.push(FieldError::required(format!("{field}.containers"), ""));
     }
     super::validation_storage::validate_pod_volumes(spec, field, errors);
     let mut names = BTreeSet::new();
-    let all = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, c)| (format!("{field}.initContainers[{i}]"), c))
-        .chain(
-            spec.containers
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{field}.containers[{i}]"), c)),
-        );
+    let all = containers_with_paths(spec, field);
     for (path, container) in all {
         if container.name.is_empty() {
             errors.push(FieldError::required(format!("{path}.name"), ""));

@@ -416,18 +416,7 @@ pub fn validate_pod_volumes(spec: &PodSpec, field: &str, errors: &mut Vec<FieldE
             }
         }
     }
-    let containers = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, c)| (format!("{field}.initContainers[{i}]"), c))
-        .chain(
-            spec.containers
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{field}.containers[{i}]"), c)),
-        );
+    let containers = super::validation::containers_with_paths(spec, field);
     for (path, container) in containers {
         for (j, mount) in container.volume_mounts.iter().flatten().enumerate() {
             if mount.name.is_empty() {

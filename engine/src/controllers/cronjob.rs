@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::replicaset::controller_ref;
 use super::{Context, Controller, Reconciled};
-use crate::apiserver::{ApiServer, DeleteOptions, Propagation};
+use crate::apiserver::ApiServer;
 use crate::cron::Schedule;
 use crate::events::{EventType, Source};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
@@ -67,6 +67,24 @@ fn job_for(cj: &CronJob, scheduled: SimTime) -> Job {
     }
 }
 
+/// deleteJob: deletes a finished or replaced job (its pods follow in the
+/// background) and records it on the CronJob.
+fn delete_job(ctx: &mut Context, cronjob: &Object, job: &Job) -> bool {
+    let name = job.metadata.name_str();
+    let job_ref = ObjectRef::new(Kind::Job, job.metadata.namespace.as_deref(), name);
+    if ctx.api.delete(ctx.now, &job_ref, None).is_err() {
+        return false;
+    }
+    ctx.record(
+        &Source::component(NAME),
+        cronjob,
+        EventType::Normal,
+        "SuccessfulDelete",
+        &format!("Deleted job {name}"),
+    );
+    true
+}
+
 impl Controller for CronJobController {
     fn name(&self) -> &'static str {
         NAME
@@ -96,9 +114,7 @@ impl Controller for CronJobController {
         let cj_object = Object::CronJob(cj.clone());
         let Ok(schedule) = Schedule::parse(&spec.schedule) else {
             let message = format!("unparseable schedule: {:?}", spec.schedule);
-            ctx.recorder.record(
-                ctx.api,
-                now,
+            ctx.record(
                 &source,
                 &cj_object,
                 EventType::Warning,
@@ -135,9 +151,7 @@ impl Controller for CronJobController {
             if let Some(condition) = finished(job) {
                 if was_active {
                     let message = format!("Saw completed job: {name}, condition: {condition}");
-                    ctx.recorder.record(
-                        ctx.api,
-                        now,
+                    ctx.record(
                         &source,
                         &cj_object,
                         EventType::Normal,
@@ -188,9 +202,7 @@ impl Controller for CronJobController {
                     "Missed scheduled time to start a job: {}",
                     scheduled.to_k8s().0.strftime("%Y-%m-%dT%H:%M:%SZ")
                 );
-                ctx.recorder.record(
-                    ctx.api,
-                    now,
+                ctx.record(
                     &source,
                     &cj_object,
                     EventType::Warning,
@@ -203,9 +215,7 @@ impl Controller for CronJobController {
                     "skipped a run: concurrencyPolicy Forbid and a job is still active".into(),
                 );
                 let message = "Not starting job because prior execution is running and concurrency policy is Forbid";
-                ctx.recorder.record(
-                    ctx.api,
-                    now,
+                ctx.record(
                     &source,
                     &cj_object,
                     EventType::Normal,
@@ -215,32 +225,13 @@ impl Controller for CronJobController {
             } else {
                 if policy == "Replace" {
                     for job in &active {
-                        let job_ref =
-                            ObjectRef::new(Kind::Job, Some(&namespace), job.metadata.name_str());
-                        let options = DeleteOptions {
-                            grace_seconds: None,
-                            propagation: Propagation::Background,
-                        };
-                        if ctx.api.delete_with(now, &job_ref, options).is_ok() {
-                            let message = format!("Deleted job {}", job.metadata.name_str());
-                            ctx.recorder.record(
-                                ctx.api,
-                                now,
-                                &source,
-                                &cj_object,
-                                EventType::Normal,
-                                "SuccessfulDelete",
-                                &message,
-                            );
-                        }
+                        delete_job(ctx, &cj_object, job);
                     }
                 }
                 match ctx.api.create(now, Object::Job(job_for(&cj, scheduled))) {
                     Ok(Object::Job(job)) => {
                         let message = format!("Created job {}", job.metadata.name_str());
-                        ctx.recorder.record(
-                            ctx.api,
-                            now,
+                        ctx.record(
                             &source,
                             &cj_object,
                             EventType::Normal,
@@ -257,9 +248,7 @@ impl Controller for CronJobController {
                     Ok(_) => {}
                     Err(e) => {
                         let message = format!("Error creating job: {}", e.message);
-                        ctx.recorder.record(
-                            ctx.api,
-                            now,
+                        ctx.record(
                             &source,
                             &cj_object,
                             EventType::Warning,
@@ -300,18 +289,7 @@ impl Controller for CronJobController {
                 .collect();
             let excess = done.len().saturating_sub(limit.max(0) as usize);
             for job in done.into_iter().take(excess) {
-                let job_ref = ObjectRef::new(Kind::Job, Some(&namespace), job.metadata.name_str());
-                if ctx.api.delete(now, &job_ref, None).is_ok() {
-                    let message = format!("Deleted job {}", job.metadata.name_str());
-                    ctx.recorder.record(
-                        ctx.api,
-                        now,
-                        &source,
-                        &cj_object,
-                        EventType::Normal,
-                        "SuccessfulDelete",
-                        &message,
-                    );
+                if delete_job(ctx, &cj_object, job) {
                     actions.push(format!("deleted old job {}", job.metadata.name_str()));
                 }
             }

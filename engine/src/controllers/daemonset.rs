@@ -396,9 +396,7 @@ impl Controller for DaemonSetController {
             {
                 Ok(p) => {
                     let message = format!("Created pod: {}", p.meta().name_str());
-                    ctx.recorder.record(
-                        ctx.api,
-                        ctx.now,
+                    ctx.record(
                         &source,
                         &ds_object,
                         EventType::Normal,
@@ -412,9 +410,7 @@ impl Controller for DaemonSetController {
                 }
                 Err(e) => {
                     let message = format!("Error creating: {}", e.message);
-                    ctx.recorder.record(
-                        ctx.api,
-                        ctx.now,
+                    ctx.record(
                         &source,
                         &ds_object,
                         EventType::Warning,
@@ -428,9 +424,7 @@ impl Controller for DaemonSetController {
             let pod_ref = ObjectRef::new(Kind::Pod, Some(&namespace), pod.metadata.name_str());
             if ctx.api.delete(ctx.now, &pod_ref, None).is_ok() {
                 let message = format!("Deleted pod: {}", pod.metadata.name_str());
-                ctx.recorder.record(
-                    ctx.api,
-                    ctx.now,
+                ctx.record(
                     &source,
                     &ds_object,
                     EventType::Normal,

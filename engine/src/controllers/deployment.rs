@@ -123,7 +123,8 @@ fn ready(rs: &ReplicaSet) -> i32 {
         .unwrap_or(0)
 }
 
-fn revision(rs: &ReplicaSet) -> i64 {
+/// The revision annotation of a ReplicaSet (0 without one).
+pub fn revision(rs: &ReplicaSet) -> i64 {
     rs.metadata
         .annotations
         .as_ref()

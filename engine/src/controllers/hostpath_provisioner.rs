@@ -148,9 +148,7 @@ impl HostPathProvisioner {
             pvc.metadata.namespace_str(),
             pvc.metadata.name_str()
         );
-        ctx.recorder.record(
-            ctx.api,
-            ctx.now,
+        ctx.record(
             &source,
             &claim_object,
             EventType::Normal,
@@ -159,9 +157,7 @@ impl HostPathProvisioner {
         );
         match ctx.api.create(ctx.now, Object::PersistentVolume(volume)) {
             Ok(_) => {
-                ctx.recorder.record(
-                    ctx.api,
-                    ctx.now,
+                ctx.record(
                     &source,
                     &claim_object,
                     EventType::Normal,
@@ -171,9 +167,7 @@ impl HostPathProvisioner {
                 Reconciled::did(format!("provisioned volume {volume_name} for claim {key}"))
             }
             Err(e) => {
-                ctx.recorder.record(
-                    ctx.api,
-                    ctx.now,
+                ctx.record(
                     &source,
                     &claim_object,
                     EventType::Warning,

@@ -214,9 +214,7 @@ impl Controller for JobController {
                 set_condition(&mut status, "SuccessCriteriaMet", reason, message, now);
                 set_condition(&mut status, "Complete", reason, message, now);
                 status.completion_time = Some(now.to_k8s());
-                ctx.recorder.record(
-                    ctx.api,
-                    now,
+                ctx.record(
                     &source,
                     &job_object,
                     EventType::Normal,
@@ -227,15 +225,7 @@ impl Controller for JobController {
             } else {
                 set_condition(&mut status, "FailureTarget", reason, message, now);
                 set_condition(&mut status, "Failed", reason, message, now);
-                ctx.recorder.record(
-                    ctx.api,
-                    now,
-                    &source,
-                    &job_object,
-                    EventType::Warning,
-                    reason,
-                    message,
-                );
+                ctx.record(&source, &job_object, EventType::Warning, reason, message);
                 actions.push(format!("job failed: {message}"));
             }
         } else if spec.suspend != Some(true) {
@@ -282,9 +272,7 @@ impl Controller for JobController {
                         match ctx.api.create(now, Object::Pod(new_pod(&job, index))) {
                             Ok(p) => {
                                 let message = format!("Created pod: {}", p.meta().name_str());
-                                ctx.recorder.record(
-                                    ctx.api,
-                                    now,
+                                ctx.record(
                                     &source,
                                     &job_object,
                                     EventType::Normal,
@@ -295,9 +283,7 @@ impl Controller for JobController {
                             }
                             Err(e) => {
                                 let message = format!("Error creating: {}", e.message);
-                                ctx.recorder.record(
-                                    ctx.api,
-                                    now,
+                                ctx.record(
                                     &source,
                                     &job_object,
                                     EventType::Warning,

@@ -197,9 +197,7 @@ fn source() -> Source {
 /// RecordNodeEvent: `Node node-4 event: Registered Node node-4 in Controller`.
 fn record_node_event(ctx: &mut Context, node: &Node, reason: &str, event: &str) {
     let message = format!("Node {} event: {event}", node.metadata.name_str());
-    ctx.recorder.record(
-        ctx.api,
-        ctx.now,
+    ctx.record(
         &source(),
         &Object::Node(node.clone()),
         EventType::Normal,
@@ -214,9 +212,7 @@ fn record_status_change(ctx: &mut Context, node: &Node, new_status: &str) {
         "Node {} status is now: {new_status}",
         node.metadata.name_str()
     );
-    ctx.recorder.record(
-        ctx.api,
-        ctx.now,
+    ctx.record(
         &source(),
         &Object::Node(node.clone()),
         EventType::Normal,
@@ -256,9 +252,7 @@ fn mark_pods_not_ready(ctx: &mut Context, node: &str) -> usize {
         if ctx.api.update(Object::Pod(updated.clone())).is_err() {
             continue;
         }
-        ctx.recorder.record(
-            ctx.api,
-            ctx.now,
+        ctx.record(
             &source(),
             &Object::Pod(updated),
             EventType::Warning,

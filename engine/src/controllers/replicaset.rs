@@ -127,9 +127,7 @@ impl Controller for ReplicaSetController {
                 let pod_ref = ObjectRef::new(Kind::Pod, Some(&namespace), pod.metadata.name_str());
                 if ctx.api.delete(ctx.now, &pod_ref, None).is_ok() {
                     let message = format!("Deleted pod: {}", pod.metadata.name_str());
-                    ctx.recorder.record(
-                        ctx.api,
-                        ctx.now,
+                    ctx.record(
                         &source,
                         &rs_object,
                         EventType::Normal,
@@ -224,9 +222,7 @@ fn slow_start_create(
             match ctx.api.create(ctx.now, Object::Pod(pod)) {
                 Ok(p) => {
                     let message = format!("Created pod: {}", p.meta().name_str());
-                    ctx.recorder.record(
-                        ctx.api,
-                        ctx.now,
+                    ctx.record(
                         source,
                         rs_object,
                         EventType::Normal,
@@ -237,9 +233,7 @@ fn slow_start_create(
                 }
                 Err(err) => {
                     let message = format!("Error creating: {}", err.message);
-                    ctx.recorder.record(
-                        ctx.api,
-                        ctx.now,
+                    ctx.record(
                         source,
                         rs_object,
                         EventType::Warning,

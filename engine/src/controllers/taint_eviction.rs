@@ -115,9 +115,7 @@ impl TaintEvictionController {
             return;
         }
         let pod = pod_for_event(ctx.api, key);
-        ctx.recorder.record(
-            ctx.api,
-            ctx.now,
+        ctx.record(
             &Source::component(NAME),
             &pod,
             EventType::Normal,
@@ -135,9 +133,7 @@ impl TaintEvictionController {
     fn evict(&mut self, ctx: &mut Context, key: &ObjectRef, why: &str, notes: &mut Vec<String>) {
         self.queue.insert(key.clone(), None);
         let pod = pod_for_event(ctx.api, key);
-        ctx.recorder.record(
-            ctx.api,
-            ctx.now,
+        ctx.record(
             &Source::component(NAME),
             &pod,
             EventType::Normal,

@@ -5,7 +5,8 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use super::nodes::{fail, find_nodes, parse_args, update_node, usage_error};
+use super::fail;
+use super::nodes::{find_nodes, parse_args, update_node, usage_error};
 use crate::apiserver::auth::UserInfo;
 use crate::objects::MetaExt;
 use crate::sim::Simulation;

@@ -8,6 +8,7 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
+use super::fail;
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::files::FileSource;
 use crate::objects::{Kind, Object};
@@ -17,14 +18,6 @@ use crate::view::CommandOutput;
 /// What `kubectl create` can make here.
 const KNOWS: &str =
     "error: kubeplay's kubectl create knows: deployment, namespace, configmap, secret";
-
-fn fail(message: impl Into<String>) -> CommandOutput {
-    CommandOutput {
-        stdout: String::new(),
-        stderr: format!("{}\n", message.into()),
-        success: false,
-    }
-}
 
 /// Pulls `--name=value` / `--name value` out of the arguments.
 fn take_flag(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {

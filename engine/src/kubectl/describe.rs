@@ -119,6 +119,41 @@ fn table(indent: usize, header: &[&str], rows: &[Vec<String>], underline: bool) 
         .collect()
 }
 
+/// A workload's Conditions table (type, status, reason), or nothing.
+fn conditions_section<'a>(
+    conditions: impl Iterator<Item = (&'a String, &'a String, Option<&'a String>)>,
+) -> String {
+    let rows: Vec<Vec<String>> = conditions
+        .map(|(type_, status, reason)| {
+            vec![
+                type_.clone(),
+                status.clone(),
+                reason.cloned().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "Conditions:\n{}",
+        table(2, &["Type", "Status", "Reason"], &rows, true)
+    )
+}
+
+/// `1 Running / 0 Waiting / 0 Succeeded / 0 Failed`: the phases of a
+/// controller's pods (Pending counts as Waiting).
+fn pods_status(pods: &[&Pod]) -> String {
+    let count = |phase: &str| pods.iter().filter(|p| podutil::phase(p) == phase).count();
+    format!(
+        "{} Running / {} Waiting / {} Succeeded / {} Failed",
+        count("Running"),
+        count("Pending"),
+        count("Succeeded"),
+        count("Failed")
+    )
+}
+
 /// The Events section: this object's events, oldest first.
 fn events(sim: &Simulation, object: &Object) -> String {
     let uid = object.meta().uid.clone().unwrap_or_default();
@@ -238,18 +273,7 @@ fn container_section(
                 status.map(|s| s.image_id.clone()).unwrap_or_default(),
             );
         }
-        let ports: Vec<String> = c
-            .ports
-            .iter()
-            .flatten()
-            .map(|p| {
-                format!(
-                    "{}/{}",
-                    p.container_port,
-                    p.protocol.clone().unwrap_or_else(|| "TCP".into())
-                )
-            })
-            .collect();
+        let ports = template::ports(c, false);
         b.add(
             "Port",
             if ports.is_empty() {
@@ -330,24 +354,7 @@ fn container_section(
             .map(|e| config::env_line(e, pod))
             .collect();
         b.add_lines("Environment", env);
-        let mounts: Vec<String> = c
-            .volume_mounts
-            .iter()
-            .flatten()
-            .map(|m| {
-                format!(
-                    "{} from {} ({})",
-                    m.mount_path,
-                    m.name,
-                    if m.read_only == Some(true) {
-                        "ro"
-                    } else {
-                        "rw"
-                    }
-                )
-            })
-            .collect();
-        b.add_lines("Mounts", mounts);
+        b.add_lines("Mounts", template::mounts(c));
         out.push_str(&b.render(4));
     }
     out
@@ -442,28 +449,10 @@ fn describe_pod(sim: &Simulation, pod: &Pod) -> String {
         "Node-Selectors",
         map_lines(spec.node_selector.as_ref(), "="),
     );
-    let tolerations: Vec<String> = spec
-        .tolerations
-        .iter()
-        .flatten()
-        .map(|t| {
-            let mut s = t.key.clone().unwrap_or_default();
-            if let Some(v) = t.value.as_ref().filter(|v| !v.is_empty()) {
-                s.push_str(&format!("={v}"));
-            }
-            if let Some(e) = &t.effect {
-                s.push_str(&format!(":{e}"));
-            }
-            if t.operator.as_deref() == Some("Exists") && t.value.is_none() {
-                s.push_str(" op=Exists");
-            }
-            if let Some(secs) = t.toleration_seconds {
-                s.push_str(&format!(" for {secs}s"));
-            }
-            s
-        })
-        .collect();
-    bottom.add_lines("Tolerations", tolerations);
+    bottom.add_lines(
+        "Tolerations",
+        template::tolerations(spec.tolerations.as_deref().unwrap_or_default()),
+    );
     out.push_str(&bottom.render(0));
     out.push_str(&events(sim, &Object::Pod(pod.clone())));
     out
@@ -548,22 +537,13 @@ fn describe_deployment(sim: &Simulation, d: &Deployment) -> String {
     }
     let mut out = b.render(0);
     out.push_str(&template_section(&spec.template));
-    let conditions: Vec<Vec<String>> = status
-        .conditions
-        .iter()
-        .flatten()
-        .map(|c| {
-            vec![
-                c.type_.clone(),
-                c.status.clone(),
-                c.reason.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    if !conditions.is_empty() {
-        out.push_str("Conditions:\n");
-        out.push_str(&table(2, &["Type", "Status", "Reason"], &conditions, true));
-    }
+    out.push_str(&conditions_section(
+        status
+            .conditions
+            .iter()
+            .flatten()
+            .map(|c| (&c.type_, &c.status, c.reason.as_ref())),
+    ));
     let uid = d.metadata.uid.clone().unwrap_or_default();
     let mut sets: Vec<&ReplicaSet> = sim
         .api()
@@ -637,7 +617,6 @@ fn describe_replica_set(sim: &Simulation, rs: &ReplicaSet) -> String {
                 .is_some_and(|o| Some(&o.uid) == rs.metadata.uid.as_ref())
         })
         .collect();
-    let count = |phase: &str| pods.iter().filter(|p| podutil::phase(p) == phase).count();
     let mut b = Block::default();
     b.add("Name", rs.metadata.name_str());
     b.add("Namespace", rs.metadata.namespace_str());
@@ -655,16 +634,7 @@ fn describe_replica_set(sim: &Simulation, rs: &ReplicaSet) -> String {
             spec.replicas.unwrap_or(1)
         ),
     );
-    b.add(
-        "Pods Status",
-        format!(
-            "{} Running / {} Waiting / {} Succeeded / {} Failed",
-            count("Running"),
-            count("Pending"),
-            count("Succeeded"),
-            count("Failed")
-        ),
-    );
+    b.add("Pods Status", pods_status(&pods));
     let mut out = b.render(0);
     if let Some(t) = &spec.template {
         out.push_str(&template_section(t));
@@ -893,22 +863,13 @@ fn describe_job(sim: &Simulation, job: &k8s_openapi::api::batch::v1::Job) -> Str
     }
     let mut out = b.render(0);
     out.push_str(&template_section(&spec.template));
-    let conditions: Vec<Vec<String>> = status
-        .conditions
-        .iter()
-        .flatten()
-        .map(|c| {
-            vec![
-                c.type_.clone(),
-                c.status.clone(),
-                c.reason.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    if !conditions.is_empty() {
-        out.push_str("Conditions:\n");
-        out.push_str(&table(2, &["Type", "Status", "Reason"], &conditions, true));
-    }
+    out.push_str(&conditions_section(
+        status
+            .conditions
+            .iter()
+            .flatten()
+            .map(|c| (&c.type_, &c.status, c.reason.as_ref())),
+    ));
     out.push_str(&events(sim, &Object::Job(job.clone())));
     out
 }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
-use super::nodes::{fail, find_nodes, parse_args, usage_error};
+use super::fail;
+use super::nodes::{find_nodes, parse_args, usage_error};
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::set_pod_condition;
 use crate::kubelet::go_duration;

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::nodes::{fail, label_value_errors, parse_args};
+use super::fail;
+use super::nodes::{label_value_errors, parse_args};
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::apiserver::ApiError;
 use crate::labels::Selector;

@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::core::v1::Pod;
 
+use super::fail;
 use crate::apiserver::auth::{Attributes, UserInfo};
 use crate::labels::Selector;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
@@ -71,14 +72,6 @@ pub(crate) fn pod_of(
     match pods.first() {
         Some(p) => Ok((p.metadata.name_str().to_string(), pods.len())),
         None => Err("error: timed out waiting for the condition".into()),
-    }
-}
-
-fn fail(message: impl Into<String>) -> CommandOutput {
-    CommandOutput {
-        stdout: String::new(),
-        stderr: format!("{}\n", message.into()),
-        success: false,
     }
 }
 

@@ -101,7 +101,17 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
     Ok(flags)
 }
 
-fn fail(message: impl Into<String>) -> CommandOutput {
+/// A command's success, printing `stdout`.
+pub fn ok(stdout: String) -> CommandOutput {
+    CommandOutput {
+        stdout,
+        stderr: String::new(),
+        success: true,
+    }
+}
+
+/// A command's failure, printing `message` and one newline on stderr.
+pub fn fail(message: impl Into<String>) -> CommandOutput {
     let mut stderr = message.into();
     if !stderr.ends_with('\n') {
         stderr.push('\n');

@@ -13,7 +13,6 @@ use crate::kubelet::node_ref;
 use crate::labels::Selector;
 use crate::objects::{MetaExt, Object};
 use crate::sim::Simulation;
-use crate::view::CommandOutput;
 
 /// A command's arguments: positional words, boolean flags and flags with values.
 #[derive(Debug, Default)]
@@ -93,18 +92,6 @@ pub fn parse_args(
 /// cmdutil.UsageErrorf as CheckErr prints it.
 pub fn usage_error(command: &str, message: &str) -> String {
     format!("error: {message}\nSee 'kubectl {command} -h' for help and examples")
-}
-
-pub fn fail(message: impl Into<String>) -> CommandOutput {
-    let mut stderr = message.into();
-    if !stderr.ends_with('\n') {
-        stderr.push('\n');
-    }
-    CommandOutput {
-        stdout: String::new(),
-        stderr,
-        success: false,
-    }
 }
 
 /// Checks RBAC for a request on nodes.

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
+use super::{fail, ok};
 use crate::apiserver::auth::{Attributes, UserInfo};
-use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION_ANNOTATION};
+use crate::controllers::deployment::{revision, POD_TEMPLATE_HASH, REVISION_ANNOTATION};
 use crate::controllers::history;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::sim::Simulation;
@@ -19,22 +20,6 @@ const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// How long `rollout status` waits (in virtual time) before giving up.
 const STATUS_TIMEOUT: SimDuration = SimDuration::from_secs(600);
-
-fn fail(message: impl Into<String>) -> CommandOutput {
-    CommandOutput {
-        stdout: String::new(),
-        stderr: format!("{}\n", message.into()),
-        success: false,
-    }
-}
-
-fn ok(stdout: String) -> CommandOutput {
-    CommandOutput {
-        stdout,
-        stderr: String::new(),
-        success: true,
-    }
-}
 
 /// `deployment/web`, `deploy web`, `deployments.apps web` → (kind, name).
 fn target(args: &[String]) -> Result<(Kind, String), String> {
@@ -97,15 +82,6 @@ fn replica_sets_of(sim: &Simulation, d: &Deployment) -> Vec<ReplicaSet> {
         .filter(|rs| rs.metadata.controller_owner().is_some_and(|r| r.uid == uid))
         .cloned()
         .collect()
-}
-
-fn revision(rs: &ReplicaSet) -> i64 {
-    rs.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REVISION_ANNOTATION))
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
 }
 
 /// Writes a changed Deployment as the learner, and lets the cluster see it.
@@ -583,48 +559,15 @@ fn status_line(d: &Deployment) -> (String, bool, Option<String>) {
 
 /// Watches the rollout: the simulation runs until it finishes (or times out).
 fn status(sim: &mut Simulation, namespace: &str, name: &str) -> CommandOutput {
-    let deadline = sim.now().plus(STATUS_TIMEOUT);
-    let mut out = String::new();
-    let mut last = String::new();
-    loop {
-        let Ok(d) = get_deployment(sim, namespace, name) else {
-            return CommandOutput {
-                stdout: out,
-                stderr: format!(
-                    "Error from server (NotFound): deployments.apps {name:?} not found\n"
-                ),
-                success: false,
-            };
-        };
-        let (line, done, error) = status_line(&d);
-        if let Some(error) = error {
-            return CommandOutput {
-                stdout: out,
-                stderr: format!("{error}\n"),
-                success: false,
-            };
+    watch(sim, |sim| {
+        let d = get_deployment(sim, namespace, name).map_err(|_| {
+            format!("Error from server (NotFound): deployments.apps {name:?} not found")
+        })?;
+        match status_line(&d) {
+            (_, _, Some(error)) => Err(error),
+            (line, done, None) => Ok((line, done)),
         }
-        if line != last {
-            out.push_str(&line);
-            out.push('\n');
-            last = line;
-        }
-        if done {
-            return ok(out);
-        }
-        match sim.next_event_time() {
-            Some(t) if t <= deadline => {
-                sim.step();
-            }
-            _ => {
-                return CommandOutput {
-                    stdout: out,
-                    stderr: "error: timed out waiting for the condition\n".into(),
-                    success: false,
-                };
-            }
-        }
-    }
+    })
 }
 
 /// DeploymentHistoryViewer.ViewHistory (polymorphichelpers/history.go).

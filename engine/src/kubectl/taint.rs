@@ -5,9 +5,9 @@
 
 use k8s_openapi::api::core::v1::{Node, Taint};
 
+use super::fail;
 use super::nodes::{
-    fail, find_nodes, label_value_errors, parse_args, qualified_name_errors, update_node,
-    usage_error,
+    find_nodes, label_value_errors, parse_args, qualified_name_errors, update_node, usage_error,
 };
 use crate::apiserver::auth::UserInfo;
 use crate::objects::{Kind, MetaExt};

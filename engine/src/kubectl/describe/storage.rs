@@ -6,19 +6,32 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod, Volume};
 use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{annotations, events, map_lines, printers, rfc1123, template_section, Block};
+use super::{
+    annotations, events, map_lines, pods_status, printers, rfc1123, template_section, Block,
+};
 use crate::controllers::persistent_volume::{claim_class, volume_class};
 use crate::kubectl::printers_storage::{access_modes, is_default_class};
 use crate::labels::format_labels;
 use crate::objects::{MetaExt, Object};
-use crate::podutil;
 use crate::sim::Simulation;
 use crate::time::human_duration;
 
 /// `[kubernetes.io/pvc-protection]`, as Go prints a string slice.
 fn go_slice(items: Option<&Vec<String>>) -> String {
     format!("[{}]", items.map(|i| i.join(" ")).unwrap_or_default())
+}
+
+/// A claim's or a volume's Status: its phase, or how long it has been terminating.
+fn phase_or_terminating(sim: &Simulation, meta: &ObjectMeta, phase: Option<&str>) -> String {
+    match &meta.deletion_timestamp {
+        Some(t) => format!(
+            "Terminating (lasts {})",
+            human_duration(sim.now().since(crate::time::SimTime::from_k8s(t)))
+        ),
+        None => phase.unwrap_or_default().to_string(),
+    }
 }
 
 pub(super) fn describe_stateful_set(sim: &Simulation, sts: &StatefulSet) -> String {
@@ -31,7 +44,6 @@ pub(super) fn describe_stateful_set(sim: &Simulation, sts: &StatefulSet) -> Stri
         .into_iter()
         .filter(|p| p.metadata.controller_owner().is_some_and(|o| o.uid == uid))
         .collect();
-    let count = |phase: &str| pods.iter().filter(|p| podutil::phase(p) == phase).count();
     let mut b = Block::default();
     b.add("Name", sts.metadata.name_str());
     b.add("Namespace", sts.metadata.namespace_str());
@@ -58,16 +70,7 @@ pub(super) fn describe_stateful_set(sim: &Simulation, sts: &StatefulSet) -> Stri
     if let Some(partition) = strategy.rolling_update.as_ref().and_then(|r| r.partition) {
         b.add("  Partition", partition.to_string());
     }
-    b.add(
-        "Pods Status",
-        format!(
-            "{} Running / {} Waiting / {} Succeeded / {} Failed",
-            count("Running"),
-            count("Pending"),
-            count("Succeeded"),
-            count("Failed")
-        ),
-    );
+    b.add("Pods Status", pods_status(&pods));
     let mut out = b.render(0);
     out.push_str(&template_section(&spec.template));
     let templates = spec.volume_claim_templates.clone().unwrap_or_default();
@@ -109,16 +112,10 @@ pub(super) fn describe_claim(sim: &Simulation, pvc: &PersistentVolumeClaim) -> S
     b.add("Name", pvc.metadata.name_str());
     b.add("Namespace", pvc.metadata.namespace_str());
     b.add("StorageClass", claim_class(pvc));
-    match &pvc.metadata.deletion_timestamp {
-        Some(t) => b.add(
-            "Status",
-            format!(
-                "Terminating (lasts {})",
-                human_duration(sim.now().since(crate::time::SimTime::from_k8s(t)))
-            ),
-        ),
-        None => b.add("Status", status.phase.clone().unwrap_or_default()),
-    }
+    b.add(
+        "Status",
+        phase_or_terminating(sim, &pvc.metadata, status.phase.as_deref()),
+    );
     b.add("Volume", spec.volume_name.clone().unwrap_or_default());
     b.add_lines("Labels", map_lines(pvc.metadata.labels.as_ref(), "="));
     b.add_lines("Annotations", annotations(&pvc.metadata));
@@ -181,16 +178,10 @@ pub(super) fn describe_volume(sim: &Simulation, pv: &PersistentVolume) -> String
     b.add_lines("Annotations", annotations(&pv.metadata));
     b.add("Finalizers", go_slice(pv.metadata.finalizers.as_ref()));
     b.add("StorageClass", volume_class(pv));
-    match &pv.metadata.deletion_timestamp {
-        Some(t) => b.add(
-            "Status",
-            format!(
-                "Terminating (lasts {})",
-                human_duration(sim.now().since(crate::time::SimTime::from_k8s(t)))
-            ),
-        ),
-        None => b.add("Status", status.phase.clone().unwrap_or_default()),
-    }
+    b.add(
+        "Status",
+        phase_or_terminating(sim, &pv.metadata, status.phase.as_deref()),
+    );
     b.add(
         "Claim",
         spec.claim_ref
@@ -335,47 +326,73 @@ pub(super) fn volumes_section(volumes: &[Volume]) -> String {
     for v in volumes {
         out.push_str(&format!("  {}:\n", v.name));
         let mut b = Block::default();
-        if let Some(c) = &v.persistent_volume_claim {
-            b.add(
-                "Type",
-                "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
-            );
-            b.add("ClaimName", c.claim_name.clone());
-            b.add("ReadOnly", c.read_only.unwrap_or(false).to_string());
-        } else if let Some(e) = &v.empty_dir {
-            b.add(
-                "Type",
-                "EmptyDir (a temporary directory that shares a pod's lifetime)",
-            );
-            b.add("Medium", e.medium.clone().unwrap_or_default());
-            b.add(
-                "SizeLimit",
-                e.size_limit
-                    .as_ref()
-                    .map(|q| q.0.clone())
-                    .unwrap_or_else(|| "<unset>".into()),
-            );
-        } else if let Some(h) = &v.host_path {
-            b.add("Type", "HostPath (bare host directory volume)");
-            b.add("Path", h.path.clone());
-            b.add("HostPathType", h.type_.clone().unwrap_or_default());
-        } else if let Some(c) = &v.config_map {
-            b.add("Type", "ConfigMap (a volume populated by a ConfigMap)");
-            b.add("Name", c.name.clone());
-            b.add("Optional", c.optional.unwrap_or(false).to_string());
-        } else if let Some(s) = &v.secret {
-            b.add("Type", "Secret (a volume populated by a Secret)");
-            b.add("SecretName", s.secret_name.clone().unwrap_or_default());
-            b.add("Optional", s.optional.unwrap_or(false).to_string());
-        } else if !super::config::volume_rows(v, &mut b) {
-            let value = serde_json::to_value(v).unwrap_or_default();
-            let kind = value
-                .as_object()
-                .and_then(|m| m.keys().find(|k| k.as_str() != "name").cloned())
-                .unwrap_or_else(|| "<unknown>".into());
-            b.add("Type", kind);
+        // downwardAPI and projected volumes take several lines.
+        if !super::config::volume_rows(v, &mut b) {
+            for (key, value) in volume_source(v) {
+                b.add(key, value);
+            }
         }
         out.push_str(&b.render(4));
     }
     out
+}
+
+/// What describe says of a volume's source (describeVolumes' printers for
+/// the kinds learners meet, else the source's field name).
+pub(super) fn volume_source(v: &Volume) -> Vec<(&'static str, String)> {
+    let (type_, mut fields) = if let Some(c) = &v.persistent_volume_claim {
+        (
+            "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
+            vec![
+                ("ClaimName", c.claim_name.clone()),
+                ("ReadOnly", c.read_only.unwrap_or(false).to_string()),
+            ],
+        )
+    } else if let Some(e) = &v.empty_dir {
+        (
+            "EmptyDir (a temporary directory that shares a pod's lifetime)",
+            vec![
+                ("Medium", e.medium.clone().unwrap_or_default()),
+                (
+                    "SizeLimit",
+                    e.size_limit
+                        .as_ref()
+                        .map_or_else(|| "<unset>".into(), |q| q.0.clone()),
+                ),
+            ],
+        )
+    } else if let Some(h) = &v.host_path {
+        (
+            "HostPath (bare host directory volume)",
+            vec![
+                ("Path", h.path.clone()),
+                ("HostPathType", h.type_.clone().unwrap_or_default()),
+            ],
+        )
+    } else if let Some(c) = &v.config_map {
+        (
+            "ConfigMap (a volume populated by a ConfigMap)",
+            vec![
+                ("Name", c.name.clone()),
+                ("Optional", c.optional.unwrap_or(false).to_string()),
+            ],
+        )
+    } else if let Some(s) = &v.secret {
+        (
+            "Secret (a volume populated by a Secret)",
+            vec![
+                ("SecretName", s.secret_name.clone().unwrap_or_default()),
+                ("Optional", s.optional.unwrap_or(false).to_string()),
+            ],
+        )
+    } else {
+        let value = serde_json::to_value(v).unwrap_or_default();
+        let kind = value
+            .as_object()
+            .and_then(|m| m.keys().find(|k| k.as_str() != "name").cloned())
+            .unwrap_or_else(|| "<unknown>".into());
+        return vec![("Type", kind)];
+    };
+    fields.insert(0, ("Type", type_.to_string()));
+    fields
 }

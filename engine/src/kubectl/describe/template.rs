@@ -30,8 +30,8 @@ fn pairs(map: Option<&BTreeMap<String, String>>, separator: &str) -> Vec<String>
         .collect()
 }
 
-/// describeContainerPorts / describeContainerHostPorts.
-fn ports(container: &Container, host: bool) -> String {
+/// describeContainerPorts / describeContainerHostPorts: `80/TCP` each.
+pub(super) fn ports(container: &Container, host: bool) -> Vec<String> {
     container
         .ports
         .iter()
@@ -44,8 +44,24 @@ fn ports(container: &Container, host: bool) -> String {
             };
             format!("{port}/{}", p.protocol.as_deref().unwrap_or("TCP"))
         })
-        .collect::<Vec<_>>()
-        .join(",")
+        .collect()
+}
+
+/// describeContainerVolumes: `/data from www (rw)` each.
+pub(super) fn mounts(container: &Container) -> Vec<String> {
+    container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .map(|m| {
+            let mode = if m.read_only == Some(true) {
+                "ro"
+            } else {
+                "rw"
+            };
+            format!("{} from {} ({mode})", m.mount_path, m.name)
+        })
+        .collect()
 }
 
 /// describeContainers with no statuses, under `  {label}:`.
@@ -59,7 +75,7 @@ fn containers(out: &mut String, label: &str, list: &[Container]) {
             c.image.as_deref().unwrap_or("")
         ));
         for (host, one, many) in [(false, "Port", "Ports"), (true, "Host Port", "Host Ports")] {
-            let text = ports(c, host);
+            let text = ports(c, host).join(",");
             if text.contains(',') {
                 out.push_str(&format!("    {many}:\t{text}\n"));
             } else if text.is_empty() {
@@ -89,27 +105,19 @@ fn containers(out: &mut String, label: &str, list: &[Container]) {
             }
         }
         // describeContainerVolumes.
-        match c.volume_mounts.as_ref().filter(|m| !m.is_empty()) {
-            None => out.push_str("    Mounts:\t<none>\n"),
-            Some(mounts) => {
-                out.push_str("    Mounts:\n");
-                for m in mounts {
-                    let mode = if m.read_only == Some(true) {
-                        "ro"
-                    } else {
-                        "rw"
-                    };
-                    out.push_str(&format!(
-                        "      {} from {} ({mode})\n",
-                        m.mount_path, m.name
-                    ));
-                }
+        let mounts = mounts(c);
+        if mounts.is_empty() {
+            out.push_str("    Mounts:\t<none>\n");
+        } else {
+            out.push_str("    Mounts:\n");
+            for m in mounts {
+                out.push_str(&format!("      {m}\n"));
             }
         }
     }
 }
 
-/// describeVolumes, for the kinds learners meet.
+/// describeVolumes.
 fn volumes(out: &mut String, list: &[Volume]) {
     if list.is_empty() {
         out.push_str("  Volumes:\t<none>\n");
@@ -118,52 +126,14 @@ fn volumes(out: &mut String, list: &[Volume]) {
     out.push_str("  Volumes:\n");
     for v in list {
         out.push_str(&format!("   {}:\n", v.name));
-        let lines: Vec<(&str, String)> = if let Some(c) = &v.persistent_volume_claim {
-            vec![
-                ("Type", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)".into()),
-                ("ClaimName", c.claim_name.clone()),
-                ("ReadOnly", c.read_only.unwrap_or(false).to_string()),
-            ]
-        } else if let Some(e) = &v.empty_dir {
-            vec![
-                (
-                    "Type",
-                    "EmptyDir (a temporary directory that shares a pod's lifetime)".into(),
-                ),
-                ("Medium", e.medium.clone().unwrap_or_default()),
-                (
-                    "SizeLimit",
-                    e.size_limit
-                        .as_ref()
-                        .map_or("<unset>".into(), |q| q.0.clone()),
-                ),
-            ]
-        } else if let Some(h) = &v.host_path {
-            vec![
-                ("Type", "HostPath (bare host directory volume)".into()),
-                ("Path", h.path.clone()),
-                ("HostPathType", h.type_.clone().unwrap_or_default()),
-            ]
-        } else if let Some(c) = &v.config_map {
-            vec![
-                (
-                    "Type",
-                    "ConfigMap (a volume populated by a ConfigMap)".into(),
-                ),
-                ("Name", c.name.clone()),
-                ("Optional", c.optional.unwrap_or(false).to_string()),
-            ]
-        } else {
-            Vec::new()
-        };
-        for (k, value) in lines {
+        for (k, value) in super::storage::volume_source(v) {
             out.push_str(&format!("    {k}:\t{value}\n"));
         }
     }
 }
 
 /// printPodTolerationsMultiline.
-fn tolerations(list: &[Toleration]) -> Vec<String> {
+pub(super) fn tolerations(list: &[Toleration]) -> Vec<String> {
     list.iter()
         .map(|t| {
             let mut s = t.key.clone().unwrap_or_default();
