@@ -29,37 +29,8 @@ spec:
     },
     Template {
         kind: "Deployment",
-        text: "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  labels:
-    app: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: web
-  strategy:
-    type: RollingUpdate
-    rollingUpdate:
-      maxSurge: 1
-      maxUnavailable: 0
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.27
-        ports:
-        - containerPort: 80
-        resources:
-          requests:
-            cpu: 100m
-            memory: 128Mi
-",
+        // The Deployment the editor opens with.
+        text: kubeplay_engine::samples::SAMPLE_DEPLOYMENT,
     },
     Template {
         kind: "ReplicaSet",
