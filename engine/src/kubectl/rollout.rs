@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{fail, ok};
 use crate::apiserver::auth::{Attributes, UserInfo};
@@ -347,18 +348,20 @@ fn revision_history(
     let rows: Vec<(String, String)> = revisions
         .iter()
         .map(|r| {
-            let cause = r
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(CHANGE_CAUSE))
-                .filter(|c| !c.is_empty())
-                .cloned()
-                .unwrap_or_else(|| "<none>".into());
-            (r.number.to_string(), cause)
+            let cause = change_cause(&r.metadata).unwrap_or("<none>");
+            (r.number.to_string(), cause.to_string())
         })
         .collect();
     ok(format!("{display} \n{}\n", history_table(&rows)))
+}
+
+/// A revision's kubernetes.io/change-cause, when it has one.
+fn change_cause(meta: &ObjectMeta) -> Option<&str> {
+    meta.annotations
+        .as_ref()?
+        .get(CHANGE_CAUSE)
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
 }
 
 /// The REVISION / CHANGE-CAUSE table (kubectl's tabwriter, padding 2).
@@ -588,19 +591,13 @@ fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> Co
             .and_then(|s| s.template.clone())
             .unwrap_or_default();
         // The ReplicaSet's change-cause shows among the template's annotations.
-        if let Some(cause) = rs
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(CHANGE_CAUSE))
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(cause) = change_cause(&rs.metadata) {
             template
                 .metadata
                 .get_or_insert_with(Default::default)
                 .annotations
                 .get_or_insert_with(BTreeMap::new)
-                .insert(CHANGE_CAUSE.into(), cause.clone());
+                .insert(CHANGE_CAUSE.into(), cause.to_string());
         }
         return ok(format!(
             "{display} with revision #{wanted}\n{}\n",
@@ -610,15 +607,8 @@ fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> Co
     let rows: Vec<(String, String)> = sets
         .iter()
         .map(|rs| {
-            let cause = rs
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(CHANGE_CAUSE))
-                .filter(|c| !c.is_empty())
-                .cloned()
-                .unwrap_or_else(|| "<none>".into());
-            (revision(rs).to_string(), cause)
+            let cause = change_cause(&rs.metadata).unwrap_or("<none>");
+            (revision(rs).to_string(), cause.to_string())
         })
         .collect();
     ok(format!("{display} \n{}\n", history_table(&rows)))
