@@ -30,7 +30,7 @@ pub fn run(sim: &Simulation, args: &[String]) -> CommandOutput {
                         entry.mod_revision,
                         entry.version,
                         crate::kubectl::to_json(
-                            &serde_json::to_value(&entry.object).unwrap_or_default()
+                            &serde_json::to_value(&*entry.object).unwrap_or_default()
                         )
                     )),
                     // etcdctl prints nothing for a missing key.

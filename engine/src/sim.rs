@@ -577,8 +577,8 @@ impl Simulation {
             }
         }
         // Pod changes go to the kubelet of the pod's node (before and after the change).
-        if let Object::Pod(pod) = &event.object {
-            let previous_node = match &event.previous {
+        if let Object::Pod(pod) = &*event.object {
+            let previous_node = match event.previous.as_deref() {
                 Some(Object::Pod(old)) => crate::podutil::node_name(old),
                 _ => None,
             };
@@ -605,7 +605,7 @@ impl Simulation {
             }
         }
         // ConfigMaps and Secrets go to every kubelet: their pods' volumes read them.
-        if matches!(event.object, Object::ConfigMap(_) | Object::Secret(_)) {
+        if matches!(*event.object, Object::ConfigMap(_) | Object::Secret(_)) {
             for (node, kubelet) in &self.kubelets {
                 if self.stopped_kubelets.contains(node) {
                     continue;
@@ -815,7 +815,7 @@ impl Simulation {
             .iter()
             .filter(|w| w.key.starts_with("/registry/replicasets/"))
         {
-            let object = self.api.store().get(&write.key).map(|e| &e.object);
+            let object = self.api.store().get(&write.key).map(|e| &*e.object);
             self.rollouts.observe(self.now.0, &write.key, object);
         }
         let record = StepRecord {

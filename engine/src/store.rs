@@ -1,6 +1,11 @@
 //! etcd: the one place the cluster's state lives. Keys as kube-apiserver lays
 //! them out, a global revision bumped by every write, create and mod revisions
 //! per key, and a log of changes that watches read from.
+//!
+//! A stored value is immutable and shared (`Arc<Object>`): the key's entry,
+//! its history and the watch events of a write hold the same object, so a
+//! write copies nothing, and a write replaces the object rather than
+//! changing it in place.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -47,7 +52,7 @@ impl std::fmt::Display for RevisionError {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub object: Object,
+    pub object: Arc<Object>,
     /// Revision of the write that created the key.
     pub create_revision: u64,
     /// Revision of the last write to the key; the object's resourceVersion.
@@ -70,9 +75,9 @@ pub struct WatchEvent {
     pub event_type: WatchEventType,
     pub object_ref: ObjectRef,
     /// The object after the change (before it, for a deletion).
-    pub object: Object,
+    pub object: Arc<Object>,
     /// The object before the change, for modifications and deletions.
-    pub previous: Option<Object>,
+    pub previous: Option<Arc<Object>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -122,37 +127,39 @@ impl Store {
 
     /// Writes `object` under its key, returning the new revision. The caller
     /// (the API server) has already set its resourceVersion to that revision.
-    pub fn put(&mut self, object: Object) -> u64 {
+    pub fn put(&mut self, object: Arc<Object>) -> u64 {
         self.revision += 1;
         let revision = self.revision;
         let object_ref = ObjectRef::of(&object);
         let key = object_ref.key();
-        let (event_type, previous, create_revision, version) = match self.entries.get(&key) {
-            Some(old) => (
-                WatchEventType::Modified,
-                Some(old.object.clone()),
-                old.create_revision,
-                old.version + 1,
-            ),
-            None => (WatchEventType::Added, None, revision, 1),
+        self.record(revision, key.clone(), Some(object.clone()));
+        let (event_type, previous) = match self.entries.get_mut(&key) {
+            Some(entry) => {
+                let previous = std::mem::replace(&mut entry.object, object.clone());
+                entry.mod_revision = revision;
+                entry.version += 1;
+                (WatchEventType::Modified, Some(previous))
+            }
+            None => {
+                self.entries.insert(
+                    key,
+                    Entry {
+                        object: object.clone(),
+                        create_revision: revision,
+                        mod_revision: revision,
+                        version: 1,
+                    },
+                );
+                (WatchEventType::Added, None)
+            }
         };
         self.undelivered.push(WatchEvent {
             revision,
             event_type,
             object_ref,
-            object: object.clone(),
+            object,
             previous,
         });
-        self.record(revision, key.clone(), Some(Arc::new(object.clone())));
-        self.entries.insert(
-            key,
-            Entry {
-                object,
-                create_revision,
-                mod_revision: revision,
-                version,
-            },
-        );
         revision
     }
 
@@ -207,7 +214,7 @@ impl Store {
     pub fn get_at(&self, key: &str, revision: u64) -> Result<Option<Arc<Object>>, RevisionError> {
         self.check_revision(revision)?;
         if revision == self.revision {
-            return Ok(self.entries.get(key).map(|e| Arc::new(e.object.clone())));
+            return Ok(self.entries.get(key).map(|e| e.object.clone()));
         }
         let found = self
             .history
@@ -219,7 +226,7 @@ impl Store {
             Some(h) => h.value.clone(),
             // No change to the key within the kept history: it holds what it held before it.
             None => match self.entries.get(key) {
-                Some(e) if e.create_revision <= self.compacted => Some(Arc::new(e.object.clone())),
+                Some(e) if e.create_revision <= self.compacted => Some(e.object.clone()),
                 _ => None,
             },
         })
@@ -279,9 +286,9 @@ mod tests {
     #[test]
     fn revisions_and_reads_in_the_past() {
         let mut store = Store::default();
-        assert_eq!(store.put(namespace("a", "1")), 1);
-        assert_eq!(store.put(namespace("b", "1")), 2);
-        assert_eq!(store.put(namespace("a", "2")), 3);
+        assert_eq!(store.put(Arc::new(namespace("a", "1"))), 1);
+        assert_eq!(store.put(Arc::new(namespace("b", "1"))), 2);
+        assert_eq!(store.put(Arc::new(namespace("a", "2"))), 3);
         let entry = store.get("/registry/namespaces/a").unwrap();
         assert_eq!(
             (entry.create_revision, entry.mod_revision, entry.version),
@@ -315,7 +322,7 @@ mod tests {
     fn history_is_compacted() {
         let mut store = Store::default();
         for i in 0..(HISTORY_LIMIT + 10) {
-            store.put(namespace("a", &i.to_string()));
+            store.put(Arc::new(namespace("a", &i.to_string())));
         }
         assert_eq!(store.compacted_revision(), 10);
         assert!(matches!(

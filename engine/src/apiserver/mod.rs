@@ -13,6 +13,8 @@ pub mod validation;
 pub(crate) mod validation_config;
 mod validation_storage;
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -57,7 +59,7 @@ impl ApiServer {
     }
 
     pub fn get(&self, object_ref: &ObjectRef) -> Option<&Object> {
-        self.store.get(&object_ref.key()).map(|e| &e.object)
+        self.store.get(&object_ref.key()).map(|e| &*e.object)
     }
 
     pub fn get_typed<T: TypedObject>(&self, namespace: Option<&str>, name: &str) -> Option<&T> {
@@ -73,7 +75,7 @@ impl ApiServer {
             }
             _ => format!("/registry/{}/", kind.info().etcd_prefix),
         };
-        self.store.range_owned(prefix).map(|(_, e)| &e.object)
+        self.store.range_owned(prefix).map(|(_, e)| &*e.object)
     }
 
     pub fn list_typed<T: TypedObject>(&self, namespace: Option<&str>) -> Vec<&T> {
@@ -82,8 +84,8 @@ impl ApiServer {
             .collect()
     }
 
-    /// Creates an object through the whole admission path.
-    pub fn create(&mut self, now: SimTime, mut object: Object) -> Result<Object, ApiError> {
+    /// Creates an object through the whole admission path, returning it as stored.
+    pub fn create(&mut self, now: SimTime, mut object: Object) -> Result<Arc<Object>, ApiError> {
         let kind = object.kind();
         let info = kind.info();
         {
@@ -177,13 +179,14 @@ impl ApiServer {
             let qos = crate::podutil::qos_class(pod);
             pod.status.get_or_insert_with(Default::default).qos_class = Some(qos.to_string());
         }
+        let object = Arc::new(object);
         self.put(object.clone(), "create");
         Ok(object)
     }
 
     /// Replaces an object. A stale resourceVersion is a conflict, as in the
     /// real API server's optimistic concurrency.
-    pub fn update(&mut self, mut object: Object) -> Result<Object, ApiError> {
+    pub fn update(&mut self, mut object: Object) -> Result<Arc<Object>, ApiError> {
         let object_ref = ObjectRef::of(&object);
         let info = object.kind().info();
         let Some(current) = self.store.get(&object_ref.key()) else {
@@ -228,9 +231,9 @@ impl ApiServer {
             };
             meta.resource_version = old_meta.resource_version.clone();
         }
-        if old == object {
+        if *old == object {
             // Nothing changed: no write, no new revision, no watch event.
-            return Ok(object);
+            return Ok(old);
         }
         if ready_to_remove(&object) {
             // The last finalizer of a deleting object is gone.
@@ -240,9 +243,10 @@ impl ApiServer {
                 key: object_ref.key(),
                 revision,
             });
-            return Ok(object);
+            return Ok(Arc::new(object));
         }
         object.meta_mut().resource_version = Some(self.store.next_revision().to_string());
+        let object = Arc::new(object);
         self.put(object.clone(), "update");
         Ok(object)
     }
@@ -253,7 +257,7 @@ impl ApiServer {
         now: SimTime,
         object_ref: &ObjectRef,
         grace_seconds: Option<i64>,
-    ) -> Result<Object, ApiError> {
+    ) -> Result<Arc<Object>, ApiError> {
         self.delete_with(
             now,
             object_ref,
@@ -273,7 +277,7 @@ impl ApiServer {
         now: SimTime,
         object_ref: &ObjectRef,
         options: DeleteOptions,
-    ) -> Result<Object, ApiError> {
+    ) -> Result<Arc<Object>, ApiError> {
         let info = object_ref.kind.info();
         let Some(entry) = self.store.get(&object_ref.key()) else {
             return Err(ApiError::not_found(
@@ -281,7 +285,7 @@ impl ApiServer {
                 &object_ref.name,
             ));
         };
-        let mut object = entry.object.clone();
+        let mut object = Object::clone(&entry.object);
         if object_ref.kind == Kind::Namespace
             && IMMORTAL_NAMESPACES.contains(&object_ref.name.as_str())
         {
@@ -357,17 +361,27 @@ impl ApiServer {
                 key: object_ref.key(),
                 revision,
             });
-            return Ok(object);
+            return Ok(Arc::new(object));
         }
-        if self.store.get(&object_ref.key()).map(|e| &e.object) != Some(&object) {
-            object.meta_mut().resource_version = Some(self.store.next_revision().to_string());
-            self.put(object.clone(), "delete");
+        match self.store.get(&object_ref.key()) {
+            Some(entry) if *entry.object == object => Ok(entry.object.clone()),
+            _ => {
+                object.meta_mut().resource_version = Some(self.store.next_revision().to_string());
+                let object = Arc::new(object);
+                self.put(object.clone(), "delete");
+                Ok(object)
+            }
         }
-        Ok(object)
     }
 
     /// The pods/binding subresource: the scheduler's only write to a pod.
-    pub fn bind(&mut self, now: SimTime, pod_ref: &ObjectRef, node: &str) -> Result<Pod, ApiError> {
+    /// Returns the bound pod as stored.
+    pub fn bind(
+        &mut self,
+        now: SimTime,
+        pod_ref: &ObjectRef,
+        node: &str,
+    ) -> Result<Arc<Object>, ApiError> {
         let Some(Object::Pod(current)) = self.get(pod_ref) else {
             return Err(ApiError::not_found("pods", &pod_ref.name));
         };
@@ -383,16 +397,17 @@ impl ApiServer {
         let status = pod.status.get_or_insert_with(Default::default);
         set_pod_condition(status, "PodScheduled", "True", None, None, now);
         pod.metadata.resource_version = Some(self.store.next_revision().to_string());
-        let revision = self.store.put(Object::Pod(pod.clone()));
+        let object = Arc::new(Object::Pod(pod));
+        let revision = self.store.put(object.clone());
         self.writes.push(WriteRecord {
             verb: "bind".into(),
             key: pod_ref.key(),
             revision,
         });
-        Ok(pod)
+        Ok(object)
     }
 
-    fn put(&mut self, object: Object, verb: &str) {
+    fn put(&mut self, object: Arc<Object>, verb: &str) {
         let key = ObjectRef::of(&object).key();
         let revision = self.store.put(object);
         self.writes.push(WriteRecord {

@@ -91,7 +91,7 @@ impl Controller for CronJobController {
     }
 
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::CronJob(_) => vec![event.object_ref.clone()],
             Object::Job(_) => super::owner_keys(event, Kind::CronJob),
             _ => Vec::new(),
@@ -228,7 +228,11 @@ impl Controller for CronJobController {
                         delete_job(ctx, &cj_object, job);
                     }
                 }
-                match ctx.api.create(now, Object::Job(job_for(&cj, scheduled))) {
+                match ctx
+                    .api
+                    .create(now, Object::Job(job_for(&cj, scheduled)))
+                    .as_deref()
+                {
                     Ok(Object::Job(job)) => {
                         let message = format!("Created job {}", job.metadata.name_str());
                         ctx.record(
@@ -243,7 +247,7 @@ impl Controller for CronJobController {
                             job.metadata.name_str(),
                             scheduled
                         ));
-                        created = Some(job);
+                        created = Some(job.clone());
                     }
                     Ok(_) => {}
                     Err(e) => {

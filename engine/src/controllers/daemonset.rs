@@ -253,7 +253,7 @@ impl Controller for DaemonSetController {
     }
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::DaemonSet(_) => vec![event.object_ref.clone()],
             Object::Pod(_) => super::owner_keys(event, Kind::DaemonSet),
             // A node came, went or changed: every DaemonSet looks again.

@@ -5,6 +5,7 @@
 //! conditions. Function names in comments are upstream's.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
@@ -54,7 +55,7 @@ impl Controller for DeploymentController {
                 .filter(|r| r.kind == "Deployment")
                 .map(|r| ObjectRef::new(Kind::Deployment, ns, &r.name))
         };
-        match &event.object {
+        match &*event.object {
             Object::Deployment(_) => vec![event.object_ref.clone()],
             Object::ReplicaSet(_) => super::owner_keys(event, Kind::Deployment),
             // Recreate waits for old pods to be gone.
@@ -345,8 +346,8 @@ impl Sync<'_, '_> {
                 if annotations_updated || min_ready_updated {
                     spec.min_ready_seconds = min_ready;
                     copy.metadata.resource_version = None;
-                    return match self.ctx.api.update(Object::ReplicaSet(copy)) {
-                        Ok(Object::ReplicaSet(updated)) => (Some(updated), old),
+                    return match self.ctx.api.update(Object::ReplicaSet(copy)).as_deref() {
+                        Ok(Object::ReplicaSet(updated)) => (Some(updated.clone()), old),
                         _ => (None, old),
                     };
                 }
@@ -445,8 +446,10 @@ impl Sync<'_, '_> {
             .get_or_insert_with(BTreeMap::new)
             .insert(REVISION_ANNOTATION.into(), rev.to_string());
         updated.metadata.resource_version = None;
-        if let Ok(Object::Deployment(d)) = self.ctx.api.update(Object::Deployment(updated)) {
-            self.d = d;
+        if let Ok(Object::Deployment(d)) =
+            self.ctx.api.update(Object::Deployment(updated)).as_deref()
+        {
+            self.d = d.clone();
         }
     }
 
@@ -495,6 +498,7 @@ impl Sync<'_, '_> {
             .ctx
             .api
             .create(self.ctx.now, Object::ReplicaSet(new_rs))
+            .as_deref()
         {
             Ok(Object::ReplicaSet(created)) => {
                 if count > 0 {
@@ -511,7 +515,7 @@ impl Sync<'_, '_> {
                     "NewReplicaSetCreated",
                     &format!("Created new replica set \"{name}\""),
                 );
-                Some(created)
+                Some(created.clone())
             }
             _ => None,
         }
@@ -562,7 +566,11 @@ impl Sync<'_, '_> {
             return (false, None);
         }
         updated.metadata.resource_version = None;
-        let Ok(Object::ReplicaSet(result)) = self.ctx.api.update(Object::ReplicaSet(updated))
+        let Ok(Object::ReplicaSet(result)) = self
+            .ctx
+            .api
+            .update(Object::ReplicaSet(updated))
+            .map(Arc::unwrap_or_clone)
         else {
             return (false, None);
         };
@@ -904,8 +912,10 @@ impl Sync<'_, '_> {
         }
         let mut d = d;
         d.metadata.resource_version = None;
-        if let Ok(Object::Deployment(updated)) = self.ctx.api.update(Object::Deployment(d)) {
-            self.d = updated;
+        if let Ok(Object::Deployment(updated)) =
+            self.ctx.api.update(Object::Deployment(d)).as_deref()
+        {
+            self.d = updated.clone();
         }
     }
 

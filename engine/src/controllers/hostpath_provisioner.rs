@@ -215,7 +215,7 @@ impl Controller for HostPathProvisioner {
     }
 
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::PersistentVolumeClaim(pvc) if is_ours(pvc) && unbound(pvc) => {
                 vec![event.object_ref.clone()]
             }

@@ -105,7 +105,7 @@ impl Controller for JobController {
     }
 
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::Job(_) => vec![event.object_ref.clone()],
             Object::Pod(_) => super::owner_keys(event, Kind::Job),
             _ => Vec::new(),

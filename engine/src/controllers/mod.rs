@@ -61,8 +61,8 @@ impl Context<'_> {
 pub fn owner_keys(event: &WatchEvent, owner: Kind) -> Vec<ObjectRef> {
     let kind = owner.info().kind;
     let namespace = event.object_ref.namespace.as_deref();
-    let mut keys: Vec<ObjectRef> = std::iter::once(&event.object)
-        .chain(event.previous.as_ref())
+    let mut keys: Vec<ObjectRef> = std::iter::once(&*event.object)
+        .chain(event.previous.as_deref())
         .filter_map(|o| o.meta().controller_owner())
         .filter(|r| r.kind == kind)
         .map(|r| ObjectRef::new(owner, namespace, &r.name))

@@ -24,7 +24,7 @@ impl Controller for NamespaceController {
     }
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
-        match (&event.object, event.event_type) {
+        match (&*event.object, event.event_type) {
             (Object::Namespace(ns), WatchEventType::Modified) if ns.metadata.is_deleting() => {
                 vec![event.object_ref.clone()]
             }

@@ -690,7 +690,7 @@ impl Controller for NodeLifecycleController {
                 spec.and_then(|s| s.unschedulable),
             )
         };
-        match (&event.object, event.event_type, &event.previous) {
+        match (&*event.object, event.event_type, event.previous.as_deref()) {
             (Object::Node(node), WatchEventType::Modified, Some(Object::Node(old)))
                 if relevant(node) == relevant(old) =>
             {

@@ -19,6 +19,8 @@
 //!   removes it (the external provisioner deletes what it provisioned; an
 //!   in-tree hostPath volume is deleted only under /tmp, as upstream).
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -305,7 +307,12 @@ impl Sync<'_, '_> {
         status.phase = Some(phase.to_string());
         status.message = message.map(str::to_string);
         updated.metadata.resource_version = None;
-        match self.ctx.api.update(Object::PersistentVolume(updated)) {
+        match self
+            .ctx
+            .api
+            .update(Object::PersistentVolume(updated))
+            .map(Arc::unwrap_or_clone)
+        {
             Ok(Object::PersistentVolume(saved)) => {
                 self.actions
                     .push(format!("volume {} is {phase}", saved.metadata.name_str()));
@@ -342,7 +349,12 @@ impl Sync<'_, '_> {
         let mut updated = pvc.clone();
         updated.status = Some(PersistentVolumeClaimStatus { ..status });
         updated.metadata.resource_version = None;
-        match self.ctx.api.update(Object::PersistentVolumeClaim(updated)) {
+        match self
+            .ctx
+            .api
+            .update(Object::PersistentVolumeClaim(updated))
+            .map(Arc::unwrap_or_clone)
+        {
             Ok(Object::PersistentVolumeClaim(saved)) => {
                 if phase_of_claim(pvc) != phase {
                     self.actions
@@ -376,7 +388,12 @@ impl Sync<'_, '_> {
             }
             volume.spec.get_or_insert_with(Default::default).claim_ref = Some(wanted_ref);
             volume.metadata.resource_version = None;
-            match self.ctx.api.update(Object::PersistentVolume(volume)) {
+            match self
+                .ctx
+                .api
+                .update(Object::PersistentVolume(volume))
+                .map(Arc::unwrap_or_clone)
+            {
                 Ok(Object::PersistentVolume(saved)) => volume = saved,
                 _ => return,
             }
@@ -407,7 +424,12 @@ impl Sync<'_, '_> {
         }
         if dirty {
             claim.metadata.resource_version = None;
-            match self.ctx.api.update(Object::PersistentVolumeClaim(claim)) {
+            match self
+                .ctx
+                .api
+                .update(Object::PersistentVolumeClaim(claim))
+                .map(Arc::unwrap_or_clone)
+            {
                 Ok(Object::PersistentVolumeClaim(saved)) => {
                     self.actions.push(format!(
                         "bound claim {} to volume {pv_name}",
@@ -651,6 +673,7 @@ impl PersistentVolumeController {
                 .ctx
                 .api
                 .update(Object::PersistentVolumeClaim(claim.clone()))
+                .map(Arc::unwrap_or_clone)
             {
                 claim = saved;
             }
@@ -743,8 +766,11 @@ impl PersistentVolumeController {
                         a.remove(ANN_BOUND_BY_CONTROLLER);
                     }
                     unbound.metadata.resource_version = None;
-                    if let Ok(Object::PersistentVolume(saved)) =
-                        sync.ctx.api.update(Object::PersistentVolume(unbound))
+                    if let Ok(Object::PersistentVolume(saved)) = sync
+                        .ctx
+                        .api
+                        .update(Object::PersistentVolume(unbound))
+                        .map(Arc::unwrap_or_clone)
                     {
                         sync.set_volume_phase(&saved, "Available", None);
                     }
@@ -818,7 +844,7 @@ impl Controller for PersistentVolumeController {
     }
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::PersistentVolumeClaim(pvc) => {
                 let mut keys = vec![event.object_ref.clone()];
                 // deleteClaim: the claim's volume is looked at again (Released).

@@ -34,7 +34,7 @@ impl Controller for PvProtectionController {
     }
 
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::PersistentVolume(pv) if pv.metadata.is_deleting() && has_finalizer(pv) => {
                 vec![event.object_ref.clone()]
             }

@@ -53,7 +53,7 @@ impl Controller for PvcProtectionController {
     }
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::PersistentVolumeClaim(pvc)
                 if pvc.metadata.is_deleting() && has_finalizer(pvc) =>
             {

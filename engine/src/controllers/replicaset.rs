@@ -47,7 +47,7 @@ impl Controller for ReplicaSetController {
     }
 
     fn keys_for(&self, event: &WatchEvent, _api: &crate::apiserver::ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::ReplicaSet(_) => vec![event.object_ref.clone()],
             Object::Pod(_) => super::owner_keys(event, Kind::ReplicaSet),
             _ => Vec::new(),
@@ -103,9 +103,9 @@ impl Controller for ReplicaSetController {
                     .owner_references
                     .get_or_insert_with(Vec::new)
                     .push(controller_ref(Kind::ReplicaSet, &rs.metadata));
-                if let Ok(Object::Pod(p)) = ctx.api.update(Object::Pod(adopted)) {
+                if let Ok(Object::Pod(p)) = ctx.api.update(Object::Pod(adopted)).as_deref() {
                     actions.push(format!("adopted pod {}", p.metadata.name_str()));
-                    owned.push(p);
+                    owned.push(p.clone());
                 }
             }
         }

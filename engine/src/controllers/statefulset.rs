@@ -477,7 +477,7 @@ impl Controller for StatefulSetController {
     }
 
     fn keys_for(&self, event: &WatchEvent, api: &ApiServer) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::StatefulSet(_) => vec![event.object_ref.clone()],
             Object::Pod(pod) => {
                 let mut keys = super::owner_keys(event, Kind::StatefulSet);
@@ -563,10 +563,10 @@ impl Controller for StatefulSetController {
                     .get_or_insert_with(Vec::new)
                     .push(controller_ref(Kind::StatefulSet, &sts.metadata));
                 adopted.metadata.resource_version = None;
-                if let Ok(Object::Pod(p)) = sync.ctx.api.update(Object::Pod(adopted)) {
+                if let Ok(Object::Pod(p)) = sync.ctx.api.update(Object::Pod(adopted)).as_deref() {
                     sync.actions
                         .push(format!("adopted pod {}", p.metadata.name_str()));
-                    pods.push(p);
+                    pods.push(p.clone());
                 }
             }
         }

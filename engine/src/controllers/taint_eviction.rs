@@ -334,8 +334,8 @@ impl Controller for TaintEvictionController {
     /// NodeUpdated (a change of NoExecute taints) and PodUpdated (a change of
     /// node or tolerations).
     fn keys_for(&self, event: &WatchEvent, _api: &ApiServer) -> Vec<ObjectRef> {
-        let previous = event.previous.as_ref();
-        match &event.object {
+        let previous = event.previous.as_deref();
+        match &*event.object {
             Object::Node(node) => {
                 let changed = match (event.event_type, previous) {
                     (WatchEventType::Modified, Some(Object::Node(old))) => {

@@ -145,8 +145,8 @@ pub fn find_nodes(
 pub fn update_node(sim: &mut Simulation, user: &UserInfo, mut node: Node) -> Result<Node, String> {
     authorize(sim, user, "patch", Some(node.metadata.name_str()))?;
     node.metadata.resource_version = None;
-    match sim.api.update(Object::Node(node)) {
-        Ok(Object::Node(updated)) => Ok(updated),
+    match sim.api.update(Object::Node(node)).as_deref() {
+        Ok(Object::Node(updated)) => Ok(updated.clone()),
         Ok(_) => Err("error: the server returned an object of another kind".into()),
         Err(e) => Err(e.kubectl_message()),
     }

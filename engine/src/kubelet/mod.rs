@@ -467,7 +467,7 @@ impl Kubelet {
     /// The pods whose state a change concerns: pods bound to this node, and
     /// those whose volumes read a ConfigMap or Secret that changed.
     pub fn keys_for(&self, event: &WatchEvent) -> Vec<ObjectRef> {
-        match &event.object {
+        match &*event.object {
             Object::ConfigMap(_) | Object::Secret(_) => self
                 .pods
                 .iter()

@@ -404,12 +404,12 @@ impl Scheduler {
     /// The informers' event handlers: keeps the cache and the queue in step
     /// with the API server. Returns whether the active queue has work.
     pub fn on_watch(&mut self, event: &WatchEvent, now: SimTime) -> bool {
-        match (&event.object, event.event_type) {
+        match (&*event.object, event.event_type) {
             (Object::Node(node), WatchEventType::Deleted) => {
                 self.remove_node(node.metadata.name_str());
             }
             (Object::Node(node), _) => {
-                let (may_help, matters) = match &event.previous {
+                let (may_help, matters) = match event.previous.as_deref() {
                     Some(Object::Node(old)) => (
                         node_change_may_help(old, node),
                         node_change_matters(old, node),
@@ -445,7 +445,7 @@ impl Scheduler {
                 } else if responsible_for(pod) && !pod.metadata.is_deleting() && !is_terminal(pod) {
                     let unchanged_spec = event
                         .previous
-                        .as_ref()
+                        .as_deref()
                         .is_some_and(|p| matches!(p, Object::Pod(old) if old.spec == pod.spec));
                     if !unchanged_spec {
                         self.queue.add(pod_ref, pod_priority(pod));
@@ -910,11 +910,14 @@ impl Scheduler {
             } => {
                 self.next_start_node_index = (self.next_start_node_index + evaluated) % all.max(1);
                 match api.bind(now, &pod_ref, &node) {
-                    Ok(bound) => {
+                    Ok(object) => {
+                        let Object::Pod(bound) = &*object else {
+                            return Some(Outcome::Skipped { pod: pod_ref });
+                        };
                         // The assumed pod (cache.AssumePod): counted at once.
                         let uid = bound.metadata.uid.clone().unwrap_or_default();
                         if !self.placements.contains_key(&uid) {
-                            let placed = PlacedPod::with_requests(&bound, requests, host_ports);
+                            let placed = PlacedPod::with_requests(bound, requests, host_ports);
                             self.insert_placed(uid, node.clone(), placed);
                         }
                         let message = format!(
@@ -926,7 +929,7 @@ impl Scheduler {
                             api,
                             now,
                             &Source::component(COMPONENT),
-                            &Object::Pod(bound),
+                            &object,
                             EventType::Normal,
                             "Scheduled",
                             &message,
