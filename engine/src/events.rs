@@ -42,8 +42,22 @@ impl Source {
 
 #[derive(Default)]
 pub struct EventRecorder {
-    /// (involved uid, reason, message, component) → name of the Event object.
-    seen: HashMap<(String, String, String, &'static str), String>,
+    /// `dedup_key` of each event recorded → name of its Event object.
+    seen: HashMap<String, String>,
+}
+
+/// What makes two events the same: the involved object's uid, the reason,
+/// the message and the component, in one string (each of the first three
+/// behind its length, so no two tuples give the same key).
+fn dedup_key(uid: &str, reason: &str, message: &str, component: &str) -> String {
+    let mut key = String::with_capacity(uid.len() + reason.len() + message.len() + 32);
+    for part in [uid, reason, message] {
+        key.push_str(&part.len().to_string());
+        key.push(':');
+        key.push_str(part);
+    }
+    key.push_str(component);
+    key
 }
 
 impl EventRecorder {
@@ -58,21 +72,13 @@ impl EventRecorder {
         message: &str,
     ) {
         let meta = involved.meta();
-        let namespace = meta
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        let uid = meta.uid.clone().unwrap_or_default();
-        let dedup_key = (
-            uid.clone(),
-            reason.to_string(),
-            message.to_string(),
-            source.component,
-        );
+        let namespace = meta.namespace.as_deref().unwrap_or("default");
+        let uid = meta.uid.as_deref().unwrap_or_default();
+        let dedup_key = dedup_key(uid, reason, message, source.component);
         if let Some(name) = self.seen.get(&dedup_key) {
             if let Some(Object::Event(existing)) = api.get(&ObjectRef::new(
                 crate::objects::Kind::Event,
-                Some(&namespace),
+                Some(namespace),
                 name,
             )) {
                 let mut event = existing.clone();
@@ -93,7 +99,7 @@ impl EventRecorder {
         while api
             .get(&ObjectRef::new(
                 crate::objects::Kind::Event,
-                Some(&namespace),
+                Some(namespace),
                 &name,
             ))
             .is_some()
@@ -102,7 +108,7 @@ impl EventRecorder {
             name = format!("{}.{nanos:x}", object_ref.name);
         }
         let event = Event {
-            metadata: new_meta(&namespace, Some(&name), None),
+            metadata: new_meta(namespace, Some(&name), None),
             involved_object: ObjectReference {
                 api_version: Some(info.api_version.to_string()),
                 kind: Some(info.kind.to_string()),

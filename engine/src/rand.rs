@@ -38,26 +38,29 @@ impl SimRng {
 
     /// A version-4 UUID, as the API server gives every object.
     pub fn uuid(&mut self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let a = self.next_u64();
         let b = self.next_u64();
-        let bytes: Vec<u8> = a.to_be_bytes().into_iter().chain(b.to_be_bytes()).collect();
-        let hex: String = bytes
-            .iter()
+        let mut text = String::with_capacity(36);
+        for (i, byte) in a
+            .to_be_bytes()
+            .into_iter()
+            .chain(b.to_be_bytes())
             .enumerate()
-            .map(|(i, byte)| match i {
-                6 => format!("{:02x}", (byte & 0x0f) | 0x40),
-                8 => format!("{:02x}", (byte & 0x3f) | 0x80),
-                _ => format!("{byte:02x}"),
-            })
-            .collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        {
+            // Version 4, variant 10.
+            let byte = match i {
+                6 => (byte & 0x0f) | 0x40,
+                8 => (byte & 0x3f) | 0x80,
+                _ => byte,
+            };
+            if matches!(i, 4 | 6 | 8 | 10) {
+                text.push('-');
+            }
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        text
     }
 }
 

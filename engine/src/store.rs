@@ -128,10 +128,16 @@ impl Store {
     /// Writes `object` under its key, returning the new revision. The caller
     /// (the API server) has already set its resourceVersion to that revision.
     pub fn put(&mut self, object: Arc<Object>) -> u64 {
-        self.revision += 1;
-        let revision = self.revision;
         let object_ref = ObjectRef::of(&object);
         let key = object_ref.key();
+        self.put_at(object_ref, key, object)
+    }
+
+    /// `put`, with the object's reference and key already worked out.
+    pub fn put_at(&mut self, object_ref: ObjectRef, key: String, object: Arc<Object>) -> u64 {
+        debug_assert_eq!(key, object_ref.key());
+        self.revision += 1;
+        let revision = self.revision;
         self.record(revision, key.clone(), Some(object.clone()));
         let (event_type, previous) = match self.entries.get_mut(&key) {
             Some(entry) => {

@@ -398,18 +398,14 @@ impl ApiServer {
         set_pod_condition(status, "PodScheduled", "True", None, None, now);
         pod.metadata.resource_version = Some(self.store.next_revision().to_string());
         let object = Arc::new(Object::Pod(pod));
-        let revision = self.store.put(object.clone());
-        self.writes.push(WriteRecord {
-            verb: "bind".into(),
-            key: pod_ref.key(),
-            revision,
-        });
+        self.put(object.clone(), "bind");
         Ok(object)
     }
 
     fn put(&mut self, object: Arc<Object>, verb: &str) {
-        let key = ObjectRef::of(&object).key();
-        let revision = self.store.put(object);
+        let object_ref = ObjectRef::of(&object);
+        let key = object_ref.key();
+        let revision = self.store.put_at(object_ref, key.clone(), object);
         self.writes.push(WriteRecord {
             verb: verb.to_string(),
             key,
