@@ -64,13 +64,6 @@ impl Lang {
             .find_map(|l| Lang::from_code(l))
             .unwrap_or(Lang::En)
     }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Ko => Lang::En,
-            Lang::En => Lang::Ko,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -203,12 +203,6 @@ pub fn store(key: &str, value: &str) -> bool {
     storage().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
-pub fn remove(key: &str) {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(key);
-    }
-}
-
 /// The page's URL hash, with its `#`.
 pub fn location_hash() -> String {
     window()

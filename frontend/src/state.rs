@@ -38,9 +38,6 @@ const TERMINAL_CAPACITY: usize = 80;
 /// While playing, save every this many ticks (and on pause).
 const SAVE_EVERY_TICKS: u32 = 20;
 
-/// The panels that collapse, by the name the saved layout uses.
-pub const PANELS: [&str; 5] = ["lesson", "cluster", "editor", "terminal", "steps"];
-
 /// The outcome of the last Apply: the documents that went in, and those that did not.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplyOutcome {
@@ -344,7 +341,8 @@ impl Playground {
         state
     }
 
-    /// Only for reading (drawing); the reducer is the only writer.
+    /// Only for reading; the reducer is the only writer.
+    #[cfg(test)]
     pub fn workspace(&self) -> std::cell::Ref<'_, Workspace> {
         self.ws.borrow()
     }
@@ -375,6 +373,7 @@ impl Playground {
             .collect()
     }
 
+    #[cfg(test)]
     pub fn current_text(&self) -> String {
         self.files
             .get(&self.current_file)

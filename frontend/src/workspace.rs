@@ -203,6 +203,7 @@ impl Workspace {
         &self.files
     }
 
+    #[cfg(test)]
     pub fn file(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(String::as_str)
     }

@@ -31,10 +31,6 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn send(&self, action: Action) {
-        self.dispatch.dispatch(action);
-    }
-
     /// A callback that sends the action `make` builds from the event.
     pub fn cb<E: 'static>(&self, make: impl Fn(E) -> Action + 'static) -> Callback<E> {
         let dispatch = self.dispatch.clone();

@@ -16,6 +16,9 @@ pub struct RolloutChartProps {
     pub now_ms: u64,
 }
 
+/// A ReplicaSet with its (time, ready) and (time, desired) points.
+type Series<'a> = (&'a ReplicaSetView, Vec<(u64, i32)>, Vec<(u64, i32)>);
+
 const WIDTH: f64 = 320.0;
 const HEIGHT: f64 = 86.0;
 const LEFT: f64 = 22.0;
@@ -85,7 +88,7 @@ pub fn rollout_chart(props: &RolloutChartProps) -> Html {
         }
         _ => first,
     };
-    let series: Vec<(&ReplicaSetView, Vec<(u64, i32)>, Vec<(u64, i32)>)> = with_history
+    let series: Vec<Series> = with_history
         .iter()
         .map(|rs| {
             let ready = from(start, rs.history.iter().map(|p| (p.time_ms, p.ready)));
