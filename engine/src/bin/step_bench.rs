@@ -1,7 +1,8 @@
 //! What one Step costs the engine in the browser's busiest case: 10 worker
 //! nodes and a 200-replica Deployment coming up (the cluster of
 //! tests/perf/perf.py), each step followed by the snapshot the cluster map
-//! draws (`Simulation::view`).
+//! draws (`Simulation::view`); then, with the pods running, a second of
+//! virtual time and its snapshot (what one tick of Play at 1× asks).
 //!
 //! ```sh
 //! cargo build --release -p kubeplay-engine --bin step_bench
@@ -80,13 +81,26 @@ fn main() -> ExitCode {
         step_times.push(t1 - t0);
         view_times.push(t2 - t1);
     }
+    // Then Play's work: a second of virtual time with 200 pods running, and its snapshot.
+    sim.advance(SimDuration::from_secs(60));
+    let mut advance_times = Vec::new();
+    for _ in 0..30 {
+        let t0 = Instant::now();
+        sim.advance(SimDuration::from_secs(1));
+        std::hint::black_box(sim.view());
+        advance_times.push(t0.elapsed());
+    }
     let pods: usize = sim.view().nodes.iter().map(|n| n.pods.len()).sum();
     println!(
         "{} steps at 10 nodes, {pods} pods bound, {} steps in the log",
         step_times.len(),
         sim.steps().count()
     );
-    for (what, times) in [("step", &mut step_times), ("view", &mut view_times)] {
+    for (what, times) in [
+        ("step", &mut step_times),
+        ("view", &mut view_times),
+        ("advance 1s + view", &mut advance_times),
+    ] {
         times.sort();
         if times.is_empty() {
             continue;
