@@ -46,9 +46,38 @@ impl Controller for ReplicaSetController {
         NAME
     }
 
-    fn keys_for(&self, event: &WatchEvent, _api: &crate::apiserver::ApiServer) -> Vec<ObjectRef> {
+    fn keys_for(&self, event: &WatchEvent, api: &crate::apiserver::ApiServer) -> Vec<ObjectRef> {
         match &*event.object {
             Object::ReplicaSet(_) => vec![event.object_ref.clone()],
+            // The owner (and the old one if it changed), or for an orphan
+            // every ReplicaSet whose selector matches it, one of which may
+            // adopt it (addPod, updatePod and getPodReplicaSets in
+            // pkg/controller/replicaset/replica_set.go).
+            Object::Pod(pod)
+                if pod.metadata.controller_owner().is_none() && !pod.metadata.is_deleting() =>
+            {
+                let labels = pod.metadata.labels_map();
+                let mut keys: Vec<ObjectRef> = api
+                    .list_typed::<ReplicaSet>(pod.metadata.namespace.as_deref())
+                    .into_iter()
+                    .filter(|rs| {
+                        let selector = rs.spec.as_ref().map(|s| &s.selector);
+                        Selector::from_label_selector(selector)
+                            .is_ok_and(|s| !s.requirements.is_empty() && s.matches(&labels))
+                    })
+                    .map(|rs| {
+                        ObjectRef::new(
+                            Kind::ReplicaSet,
+                            rs.metadata.namespace.as_deref(),
+                            rs.metadata.name_str(),
+                        )
+                    })
+                    .collect();
+                keys.extend(super::owner_keys(event, Kind::ReplicaSet));
+                keys.sort();
+                keys.dedup();
+                keys
+            }
             Object::Pod(_) => super::owner_keys(event, Kind::ReplicaSet),
             _ => Vec::new(),
         }
@@ -90,6 +119,15 @@ impl Controller for ReplicaSetController {
                 if let Some(refs) = released.metadata.owner_references.as_mut() {
                     refs.retain(|r| r.uid != uid);
                 }
+                // An empty list is not written (omitempty).
+                if released
+                    .metadata
+                    .owner_references
+                    .as_ref()
+                    .is_some_and(Vec::is_empty)
+                {
+                    released.metadata.owner_references = None;
+                }
                 if ctx.api.update(Object::Pod(released)).is_ok() {
                     actions.push(format!("released pod {}", pod.metadata.name_str()));
                 }
@@ -121,8 +159,9 @@ impl Controller for ReplicaSetController {
             ));
         } else if active.len() > desired {
             let excess = (active.len() - desired).min(BURST_REPLICAS);
-            let all_owned: Vec<&Pod> = owned.iter().collect();
-            let victims = pods_to_delete(&active, &all_owned, excess, ctx.now);
+            let related = related_pods(ctx, &rs, &owned);
+            let related: Vec<&Pod> = related.iter().collect();
+            let victims = pods_to_delete(&active, &related, excess, ctx.now);
             for pod in victims {
                 let pod_ref = ObjectRef::new(Kind::Pod, Some(&namespace), pod.metadata.name_str());
                 if ctx.api.delete(ctx.now, &pod_ref, None).is_ok() {
@@ -205,6 +244,29 @@ impl Controller for ReplicaSetController {
     }
 }
 
+/// getIndirectlyRelatedPods: the pods of every ReplicaSet with the same
+/// controller as this one (a Deployment's old and new ReplicaSets), or this
+/// one's own pods when it has no controller.
+fn related_pods(ctx: &Context, rs: &ReplicaSet, owned: &[Pod]) -> Vec<Pod> {
+    let Some(owner) = rs.metadata.controller_owner() else {
+        return owned.to_vec();
+    };
+    let namespace = rs.metadata.namespace.as_deref();
+    let siblings: Vec<String> = ctx
+        .api
+        .list_typed::<ReplicaSet>(namespace)
+        .into_iter()
+        .filter(|r| owned_by(&r.metadata, &owner.uid))
+        .filter_map(|r| r.metadata.uid.clone())
+        .collect();
+    ctx.api
+        .list_typed::<Pod>(namespace)
+        .into_iter()
+        .filter(|p| siblings.iter().any(|uid| owned_by(&p.metadata, uid)))
+        .cloned()
+        .collect()
+}
+
 /// slowStartBatch: create in batches of 1, 2, 4 ... so a broken template fails fast.
 fn slow_start_create(
     ctx: &mut Context,
@@ -271,79 +333,148 @@ fn pod_from_template(rs: &ReplicaSet) -> Pod {
     }
 }
 
-/// getPodsToDelete with ActivePodsWithRanks: the pods that are least useful go first.
+/// The annotation that lowers or raises a pod's cost of deletion
+/// (core/v1 PodDeletionCost; the PodDeletionCost feature is on by default).
+pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
+
+/// getPodsToDelete (pkg/controller/replicaset/replica_set.go): the first
+/// `count` active pods in ActivePodsWithRanks order, each ranked by the
+/// active related pods on its node (getPodsRankedByRelatedPodsOnSameNode).
 fn pods_to_delete<'a>(
     active: &[&'a Pod],
     related: &[&Pod],
     count: usize,
     now: SimTime,
 ) -> Vec<&'a Pod> {
-    // Rank: how many related pods share the pod's node; crowded nodes lose pods first.
+    if count >= active.len() {
+        return active.to_vec();
+    }
     let mut per_node: HashMap<&str, usize> = HashMap::new();
     for pod in related.iter().filter(|p| podutil::is_active(p)) {
-        if let Some(node) = podutil::node_name(pod) {
-            *per_node.entry(node).or_default() += 1;
-        }
+        *per_node
+            .entry(podutil::node_name(pod).unwrap_or(""))
+            .or_default() += 1;
     }
     let rank = |p: &Pod| {
-        podutil::node_name(p)
-            .and_then(|n| per_node.get(n))
+        per_node
+            .get(podutil::node_name(p).unwrap_or(""))
             .copied()
             .unwrap_or(0)
     };
-    let mut sorted: Vec<&Pod> = active.to_vec();
-    sorted.sort_by(|a, b| delete_order(a, b, rank(a), rank(b), now));
-    sorted.truncate(count);
-    sorted
-}
-
-/// ActivePodsWithRanks.Less: true (Less) means "delete first".
-fn delete_order(a: &Pod, b: &Pod, rank_a: usize, rank_b: usize, _now: SimTime) -> Ordering {
-    // 1. Unassigned before assigned.
-    let assigned = |p: &Pod| podutil::node_name(p).is_some();
-    if assigned(a) != assigned(b) {
-        return assigned(a).cmp(&assigned(b));
-    }
-    // 2. Pending before Unknown before Running.
-    let phase_rank = |p: &Pod| match podutil::phase(p) {
-        "Pending" => 0,
-        "Unknown" => 1,
-        "Running" => 2,
-        _ => 3,
-    };
-    if phase_rank(a) != phase_rank(b) {
-        return phase_rank(a).cmp(&phase_rank(b));
-    }
-    // 3. Not ready before ready.
-    if podutil::is_ready(a) != podutil::is_ready(b) {
-        return podutil::is_ready(a).cmp(&podutil::is_ready(b));
-    }
-    // 4. More crowded node first.
-    if rank_a != rank_b {
-        return rank_b.cmp(&rank_a);
-    }
-    // 5. Ready for less time first.
-    if podutil::is_ready(a) {
-        let (ra, rb) = (podutil::ready_since(a), podutil::ready_since(b));
-        if ra != rb {
-            return rb.cmp(&ra);
+    let mut ranked: Vec<(&Pod, usize)> = active.iter().map(|p| (*p, rank(p))).collect();
+    // Insertion sort: the order is upstream's Less, which is not a total
+    // order (uids break ties between close timestamps, restart counts
+    // between equal ones), so a sort that insists on one could panic.
+    for i in 1..ranked.len() {
+        let mut j = i;
+        while j > 0 && delete_first(ranked[j], ranked[j - 1], now) {
+            ranked.swap(j, j - 1);
+            j -= 1;
         }
     }
-    // 6. More restarts first.
-    let (ca, cb) = (podutil::restart_count(a), podutil::restart_count(b));
-    if ca != cb {
-        return cb.cmp(&ca);
+    ranked.into_iter().take(count).map(|(p, _)| p).collect()
+}
+
+/// ActivePodsWithRanks.Less (pkg/controller/controller_utils.go): whether
+/// pod `a` should be deleted before pod `b`. LogarithmicScaleDown is GA, so
+/// ready and creation times compare by their power-of-two age bracket and
+/// the uid decides within one bracket.
+fn delete_first((a, rank_a): (&Pod, usize), (b, rank_b): (&Pod, usize), now: SimTime) -> bool {
+    // 1. Unassigned < assigned.
+    let (node_a, node_b) = (podutil::node_name(a), podutil::node_name(b));
+    if node_a != node_b && (node_a.is_none() || node_b.is_none()) {
+        return node_a.is_none();
     }
-    // 7. Newer first.
+    // 2. Pending < Unknown < Running (podPhaseToOrdinal; other phases are 0).
+    let phase = |p: &Pod| match podutil::phase(p) {
+        "Unknown" => 1,
+        "Running" => 2,
+        _ => 0,
+    };
+    if phase(a) != phase(b) {
+        return phase(a) < phase(b);
+    }
+    // 3. Not ready < ready.
+    if podutil::is_ready(a) != podutil::is_ready(b) {
+        return !podutil::is_ready(a);
+    }
+    // 4. Lower pod-deletion-cost < higher.
+    if deletion_cost(a) != deletion_cost(b) {
+        return deletion_cost(a) < deletion_cost(b);
+    }
+    // 5. Doubled up < not doubled up.
+    if rank_a != rank_b {
+        return rank_a > rank_b;
+    }
+    // 6. Ready for less time < more time.
+    if podutil::is_ready(a) && podutil::is_ready(b) {
+        let (ra, rb) = (
+            podutil::ready_since(a).map(whole_seconds),
+            podutil::ready_since(b).map(whole_seconds),
+        );
+        if ra != rb {
+            return newer_first(ra, rb, a, b, now);
+        }
+    }
+    // 7. More container restarts < fewer.
+    if max_restarts(a) != max_restarts(b) {
+        return max_restarts(a) > max_restarts(b);
+    }
+    // 8. Newer < older.
     let created = |p: &Pod| {
         p.metadata
             .creation_timestamp
             .as_ref()
-            .map(SimTime::from_k8s)
+            .map(|t| whole_seconds(SimTime::from_k8s(t)))
     };
-    created(b)
-        .cmp(&created(a))
-        .then_with(|| b.metadata.name_str().cmp(a.metadata.name_str()))
+    if created(a) != created(b) {
+        return newer_first(created(a), created(b), a, b, now);
+    }
+    false
+}
+
+/// The timestamps a controller compares: RFC 3339 in whole seconds.
+fn whole_seconds(t: SimTime) -> SimTime {
+    SimTime(t.0 / 1000 * 1000)
+}
+
+/// afterOrZero, then logarithmicRankDiff with the uid as tie-breaker.
+fn newer_first(ta: Option<SimTime>, tb: Option<SimTime>, a: &Pod, b: &Pod, now: SimTime) -> bool {
+    let (Some(ta), Some(tb)) = (ta, tb) else {
+        return ta.is_none();
+    };
+    // floor(log2(age in nanoseconds)), -1 for no age.
+    let bracket = |t: SimTime| {
+        let nanos = now.since(t).0.saturating_mul(1_000_000);
+        if nanos == 0 {
+            -1
+        } else {
+            i64::from(63 - nanos.leading_zeros())
+        }
+    };
+    match bracket(ta).cmp(&bracket(tb)) {
+        Ordering::Equal => a.metadata.uid < b.metadata.uid,
+        order => order == Ordering::Less,
+    }
+}
+
+/// helper.GetDeletionCostFromPodAnnotations: an int32, 0 when absent or not one.
+fn deletion_cost(pod: &Pod) -> i32 {
+    pod.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(POD_DELETION_COST))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// maxContainerRestarts.
+fn max_restarts(pod: &Pod) -> i32 {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| cs.iter().map(|c| c.restart_count).max())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -381,22 +512,43 @@ mod tests {
         let pending = pod("pending", Some("a"), "Pending", false, 1);
         let not_ready = pod("not-ready", Some("b"), "Running", false, 1);
         let old_ready = pod("old-ready", Some("c"), "Running", true, 1);
-        let new_ready = pod("new-ready", Some("d"), "Running", true, 9);
+        let new_ready = pod("new-ready", Some("d"), "Running", true, 60);
         let all = [&old_ready, &new_ready, &not_ready, &pending, &unassigned];
-        let order: Vec<&str> = pods_to_delete(&all, &all, 5, SimTime(100_000))
+        let order: Vec<&str> = pods_to_delete(&all, &all, 4, SimTime(100_000))
             .iter()
             .map(|p| p.metadata.name_str())
             .collect();
         assert_eq!(
             order,
-            vec![
-                "unassigned",
-                "pending",
-                "not-ready",
-                "new-ready",
-                "old-ready"
-            ]
+            vec!["unassigned", "pending", "not-ready", "new-ready"]
         );
+    }
+
+    #[test]
+    fn deletion_cost_comes_before_age() {
+        let mut cheap = pod("cheap", Some("a"), "Running", true, 1);
+        cheap.metadata.annotations =
+            Some([(POD_DELETION_COST.to_string(), "-5".to_string())].into());
+        let new_ready = pod("new-ready", Some("b"), "Running", true, 90);
+        let all = [&new_ready, &cheap];
+        let first = pods_to_delete(&all, &all, 1, SimTime(100_000))[0];
+        assert_eq!(first.metadata.name_str(), "cheap");
+    }
+
+    #[test]
+    fn close_ages_are_told_apart_by_uid() {
+        // Ready 95 s and 90 s ago: both in the 2^36 ns bracket.
+        let mut a = pod("a", Some("a"), "Running", true, 0);
+        let mut b = pod("b", Some("b"), "Running", true, 5);
+        a.metadata.uid = Some("2".into());
+        b.metadata.uid = Some("1".into());
+        let all = [&a, &b];
+        let first = pods_to_delete(&all, &all, 1, SimTime(100_000))[0];
+        assert_eq!(first.metadata.name_str(), "b");
+        a.metadata.uid = Some("0".into());
+        let all = [&a, &b];
+        let first = pods_to_delete(&all, &all, 1, SimTime(100_000))[0];
+        assert_eq!(first.metadata.name_str(), "a");
     }
 
     #[test]
