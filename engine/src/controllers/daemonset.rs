@@ -11,14 +11,14 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetStatus};
+use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetStatus, RollingUpdateDaemonSet};
 use k8s_openapi::api::core::v1::{
     Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod,
     Taint, Toleration,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::deployment::scaled_value;
 use super::history::{self, Revision};
 use super::replicaset::controller_ref;
 use super::{Context, Controller, Reconciled};
@@ -30,6 +30,7 @@ use crate::podutil;
 use crate::scheduler::plugins::node_affinity::term_matches;
 use crate::scheduler::plugins::taint_toleration::tolerated_by;
 use crate::store::WatchEvent;
+use crate::time::SimTime;
 
 pub const NAME: &str = "daemonset-controller";
 pub const CONTROLLER_REVISION_HASH: &str = "controller-revision-hash";
@@ -247,6 +248,136 @@ pub fn node_should_run(ds: &DaemonSet, node: &Node) -> (bool, bool) {
     )
 }
 
+fn created(pod: &Pod) -> Option<SimTime> {
+    pod.metadata
+        .creation_timestamp
+        .as_ref()
+        .map(SimTime::from_k8s)
+}
+
+/// podByCreationTimestampAndPhase: scheduled pods first, then the oldest, then by name.
+fn by_creation_and_phase(pod: &Pod) -> (bool, Option<SimTime>, String) {
+    (
+        podutil::node_name(pod).is_none(),
+        created(pod),
+        pod.metadata.name_str().to_string(),
+    )
+}
+
+fn pod_hash(pod: &Pod) -> Option<&str> {
+    pod.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(CONTROLLER_REVISION_HASH))
+        .map(String::as_str)
+}
+
+/// findUpdatedPodsOnNode: the node's new and old pod, ignoring terminating
+/// ones; None when there are two of a kind (the manage loop sorts that out).
+fn updated_and_old<'p>(pods: &[&'p Pod], hash: &str) -> Option<(Option<&'p Pod>, Option<&'p Pod>)> {
+    let (mut new, mut old) = (None, None);
+    for pod in pods.iter().filter(|p| !p.metadata.is_deleting()) {
+        let slot = if pod_hash(pod) == Some(hash) {
+            &mut new
+        } else {
+            &mut old
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(*pod);
+    }
+    Some((new, old))
+}
+
+/// rollingUpdate (pkg/controller/daemon/update.go): the nodes to create a
+/// new pod on and the old pods to delete. Without surge, old pods are
+/// deleted while fewer than maxUnavailable nodes lack an available pod;
+/// with maxSurge, a new pod starts beside an old one on up to maxSurge
+/// nodes, and the old pod goes once the new one is available.
+fn rolling_update_plan<'p>(
+    strategy: &RollingUpdateDaemonSet,
+    desired: i32,
+    on_node: &BTreeMap<String, Vec<&'p Pod>>,
+    should_run: &BTreeMap<String, bool>,
+    hash: &str,
+    available: &dyn Fn(&Pod) -> bool,
+) -> (Vec<String>, Vec<&'p Pod>) {
+    // updatedDesiredNodeCounts: both round up; 0 and 0 means 1 unavailable.
+    let max_surge = strategy
+        .max_surge
+        .as_ref()
+        .map_or(0, |v| scaled_value(v, desired, true));
+    let mut max_unavailable = strategy
+        .max_unavailable
+        .as_ref()
+        .map_or(1, |v| scaled_value(v, desired, true));
+    if desired > 0 && max_surge == 0 && max_unavailable == 0 {
+        max_unavailable = 1;
+    }
+    let mut to_delete: Vec<&Pod> = Vec::new();
+    if max_surge == 0 {
+        let mut unavailable = 0;
+        let mut replacements: Vec<&Pod> = Vec::new();
+        let mut candidates: Vec<&Pod> = Vec::new();
+        for pods in on_node.values() {
+            match updated_and_old(pods, hash) {
+                None | Some((None, None)) | Some((Some(_), Some(_))) => unavailable += 1,
+                Some((Some(new), None)) => {
+                    if !available(new) {
+                        unavailable += 1;
+                    }
+                }
+                Some((None, Some(old))) => {
+                    if !available(old) {
+                        replacements.push(old);
+                        unavailable += 1;
+                    } else if unavailable < max_unavailable {
+                        candidates.push(old);
+                    }
+                }
+            }
+        }
+        let remaining = (max_unavailable - unavailable).clamp(0, candidates.len() as i32);
+        to_delete.extend(replacements);
+        to_delete.extend(candidates.into_iter().take(remaining as usize));
+        return (Vec::new(), to_delete);
+    }
+    let mut surge = 0;
+    let mut allowed_new: Vec<String> = Vec::new();
+    let mut candidate_new: Vec<String> = Vec::new();
+    for (node, pods) in on_node {
+        let Some((new, old)) = updated_and_old(pods, hash) else {
+            surge += 1;
+            continue;
+        };
+        match (new, old) {
+            (_, None) => {}
+            (None, Some(old)) => {
+                if !available(old) {
+                    if should_run.get(node).copied().unwrap_or(false) {
+                        allowed_new.push(node.clone());
+                    } else {
+                        to_delete.push(old);
+                    }
+                } else if surge < max_surge {
+                    candidate_new.push(node.clone());
+                }
+            }
+            (Some(new), Some(old)) => {
+                if available(new) {
+                    to_delete.push(old);
+                } else {
+                    surge += 1;
+                }
+            }
+        }
+    }
+    let remaining = (max_surge - surge).clamp(0, candidate_new.len() as i32);
+    allowed_new.extend(candidate_new.into_iter().take(remaining as usize));
+    (allowed_new, to_delete)
+}
+
 impl Controller for DaemonSetController {
     fn name(&self) -> &'static str {
         NAME
@@ -317,76 +448,122 @@ impl Controller for DaemonSetController {
                     .cloned()
             })
         };
+        // getNodesToDaemonPods: terminating pods count until they are gone,
+        // so a node gets its new pod only after the old one has left.
         let mut by_node: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
-        for pod in pods.iter().filter(|p| !p.metadata.is_deleting()) {
+        for pod in pods
+            .iter()
+            .filter(|p| !(podutil::is_terminal(p) && p.metadata.is_deleting()))
+        {
             if let Some(n) = pinned_node(pod) {
                 by_node.entry(n).or_default().push(pod);
             }
         }
-        let mut to_create: Vec<String> = Vec::new();
-        let mut to_delete: Vec<&Pod> = Vec::new();
-        let mut desired: i32 = 0;
-        for node in &nodes {
-            let name = node.metadata.name_str().to_string();
-            let (should_run, should_continue) = node_should_run(&ds, node);
-            let here = by_node.remove(&name).unwrap_or_default();
-            if should_run {
-                desired += 1;
-            }
-            // Failed daemon pods are replaced.
-            let (failed, alive): (Vec<&Pod>, Vec<&Pod>) = here
-                .into_iter()
-                .partition(|p| podutil::phase(p) == "Failed");
-            to_delete.extend(failed);
-            if should_run && alive.is_empty() {
-                to_create.push(name);
-            } else if should_continue && alive.len() > 1 {
-                to_delete.extend(alive.into_iter().skip(1));
-            } else if !should_continue {
-                to_delete.extend(alive);
-            }
-        }
-        // Pods pinned to nodes that no longer exist.
-        to_delete.extend(by_node.into_values().flatten());
-
-        // RollingUpdate: replace out-of-date pods, keeping at most maxUnavailable unavailable.
+        let status_by_node = by_node.clone();
+        let min_ready = spec.min_ready_seconds.unwrap_or(0);
+        let now = ctx.now;
+        let available = |p: &Pod| podutil::is_available(p, min_ready, now);
         let rolling = spec
             .update_strategy
             .as_ref()
             .is_none_or(|s| s.type_.as_deref().unwrap_or("RollingUpdate") == "RollingUpdate");
-        if rolling && to_create.is_empty() && to_delete.is_empty() {
-            let max_unavailable = spec
-                .update_strategy
+        let rolling_update = spec
+            .update_strategy
+            .as_ref()
+            .and_then(|s| s.rolling_update.clone())
+            .unwrap_or_default();
+        // util.AllowsSurge.
+        let allows_surge = rolling
+            && rolling_update
+                .max_surge
                 .as_ref()
-                .and_then(|s| s.rolling_update.as_ref())
-                .and_then(|r| r.max_unavailable.clone())
-                .map(|v| match v {
-                    IntOrString::Int(i) => i.max(0) as usize,
-                    IntOrString::String(p) => {
-                        let pct: usize = p.trim_end_matches('%').parse().unwrap_or(0);
-                        (pct * desired.max(0) as usize).div_ceil(100).max(1)
+                .is_some_and(|v| scaled_value(v, 1, true) > 0);
+        let mut to_create: Vec<String> = Vec::new();
+        let mut to_delete: Vec<&Pod> = Vec::new();
+        let mut desired: i32 = 0;
+        let mut should_run_on: BTreeMap<String, bool> = BTreeMap::new();
+        // manage and podsShouldBeOnNode (pkg/controller/daemon/daemon_controller.go).
+        for node in &nodes {
+            let name = node.metadata.name_str().to_string();
+            let (should_run, should_continue) = node_should_run(&ds, node);
+            should_run_on.insert(name.clone(), should_run);
+            let here = by_node.remove(&name).unwrap_or_default();
+            if should_run {
+                desired += 1;
+            }
+            let exists = !here.is_empty();
+            // Finished daemon pods are replaced.
+            let (finished, mut alive): (Vec<&Pod>, Vec<&Pod>) = here
+                .into_iter()
+                .filter(|p| !p.metadata.is_deleting())
+                .partition(|p| podutil::is_terminal(p));
+            if should_continue {
+                to_delete.extend(finished.iter().copied());
+            }
+            alive.sort_by_key(|p| by_creation_and_phase(p));
+            if should_run && !exists {
+                to_create.push(name);
+            } else if should_continue && alive.len() > 1 && !allows_surge {
+                to_delete.extend(alive.into_iter().skip(1));
+            } else if should_continue && alive.len() > 1 {
+                // With surge, an old and a new pod may share a node while the
+                // new one is not ready and the old one is; otherwise only the
+                // oldest pod of the current revision stays.
+                let mut oldest_new: Option<&Pod> = None;
+                let mut oldest_old: Option<&Pod> = None;
+                for pod in alive {
+                    let slot = if pod_hash(pod) == Some(hash.as_str()) {
+                        &mut oldest_new
+                    } else {
+                        &mut oldest_old
+                    };
+                    if slot.is_none() {
+                        *slot = Some(pod);
+                    } else {
+                        to_delete.push(pod);
                     }
-                })
-                .unwrap_or(1);
-            let active: Vec<&Pod> = pods.iter().filter(|p| !p.metadata.is_deleting()).collect();
-            let unavailable = active
-                .iter()
-                .filter(|p| !podutil::is_available(p, spec.min_ready_seconds.unwrap_or(0), ctx.now))
-                .count()
-                + pods.iter().filter(|p| p.metadata.is_deleting()).count();
-            let old: Vec<&Pod> = active
-                .iter()
-                .copied()
-                .filter(|p| p.metadata.labels_map().get(CONTROLLER_REVISION_HASH) != Some(&hash))
-                .collect();
-            // Unavailable old pods go first: replacing them costs nothing.
-            let (old_unavailable, old_available): (Vec<&Pod>, Vec<&Pod>) =
-                old.into_iter().partition(|p| {
-                    !podutil::is_available(p, spec.min_ready_seconds.unwrap_or(0), ctx.now)
-                });
-            to_delete.extend(old_unavailable);
-            let budget = max_unavailable.saturating_sub(unavailable);
-            to_delete.extend(old_available.into_iter().take(budget));
+                }
+                if let (Some(new), Some(old)) = (oldest_new, oldest_old) {
+                    if !podutil::is_ready(old) || podutil::is_ready(new) {
+                        to_delete.push(old);
+                    }
+                }
+            } else if !should_continue {
+                to_delete.extend(alive);
+                to_delete.extend(finished);
+            }
+        }
+        // getUnscheduledPodsWithoutNode: pods still waiting for a node that
+        // no longer exists. Bound pods of a deleted node are the pod GC's.
+        to_delete.extend(
+            by_node
+                .into_values()
+                .flatten()
+                .filter(|p| podutil::node_name(p).is_none()),
+        );
+
+        if rolling && to_create.is_empty() && to_delete.is_empty() {
+            let mut on_node: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
+            for pod in &pods {
+                if let Some(n) = pinned_node(pod) {
+                    on_node.entry(n).or_default().push(pod);
+                }
+            }
+            for (node, run) in &should_run_on {
+                if *run {
+                    on_node.entry(node.clone()).or_default();
+                }
+            }
+            let (create, delete) = rolling_update_plan(
+                &rolling_update,
+                desired,
+                &on_node,
+                &should_run_on,
+                &hash,
+                &available,
+            );
+            to_create = create;
+            to_delete = delete;
         }
 
         for node in &to_create {
@@ -437,42 +614,42 @@ impl Controller for DaemonSetController {
 
         cleanup_history(ctx, &ds, &pods, old_revisions);
 
-        // Status, from the pods seen at the start of this sync.
-        let active: Vec<&Pod> = pods.iter().filter(|p| !p.metadata.is_deleting()).collect();
-        let scheduled_ok = |p: &Pod| {
-            pinned_node(p).is_some_and(|n| {
-                nodes
-                    .iter()
-                    .any(|node| node.metadata.name_str() == n && node_should_run(&ds, node).0)
-            })
-        };
-        let status = DaemonSetStatus {
-            desired_number_scheduled: desired,
-            current_number_scheduled: active.iter().filter(|p| scheduled_ok(p)).count() as i32,
-            number_misscheduled: active.iter().filter(|p| !scheduled_ok(p)).count() as i32,
-            number_ready: active.iter().filter(|p| podutil::is_ready(p)).count() as i32,
-            number_available: Some(
-                active
-                    .iter()
-                    .filter(|p| {
-                        podutil::is_available(p, spec.min_ready_seconds.unwrap_or(0), ctx.now)
-                    })
-                    .count() as i32,
-            ),
-            number_unavailable: None,
-            updated_number_scheduled: Some(
-                active
-                    .iter()
-                    .filter(|p| {
-                        p.metadata.labels_map().get(CONTROLLER_REVISION_HASH) == Some(&hash)
-                    })
-                    .count() as i32,
-            ),
+        // updateDaemonSetStatus: node by node, the oldest pod on each node
+        // that should run one stands for it.
+        let mut status = DaemonSetStatus {
             observed_generation: ds.metadata.generation,
             collision_count: ds.status.as_ref().and_then(|s| s.collision_count),
-            conditions: None,
+            ..DaemonSetStatus::default()
         };
-        let mut status = status;
+        let (mut ready, mut available_count, mut updated) = (0, 0, 0);
+        for node in &nodes {
+            let name = node.metadata.name_str();
+            let mut here = status_by_node.get(name).cloned().unwrap_or_default();
+            if !should_run_on.get(name).copied().unwrap_or(false) {
+                if !here.is_empty() {
+                    status.number_misscheduled += 1;
+                }
+                continue;
+            }
+            status.desired_number_scheduled += 1;
+            here.sort_by_key(|p| by_creation_and_phase(p));
+            let Some(pod) = here.first() else {
+                continue;
+            };
+            status.current_number_scheduled += 1;
+            if podutil::is_ready(pod) {
+                ready += 1;
+                if available(pod) {
+                    available_count += 1;
+                }
+            }
+            if pod_hash(pod) == Some(hash.as_str()) {
+                updated += 1;
+            }
+        }
+        status.number_ready = ready;
+        status.number_available = Some(available_count);
+        status.updated_number_scheduled = Some(updated);
         let unavailable = desired - status.number_available.unwrap_or(0);
         status.number_unavailable = (unavailable > 0).then_some(unavailable);
         if ds.status.as_ref() != Some(&status) {

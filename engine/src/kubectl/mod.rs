@@ -37,6 +37,8 @@ struct Flags {
     selector: Option<String>,
     files: Vec<String>,
     show_labels: bool,
+    /// `-L KEY[,KEY]`: a column per label key.
+    label_columns: Vec<String>,
     cascade: Option<Propagation>,
     replicas: Option<i32>,
     /// `--to-revision` for rollout undo, `--revision` for rollout history.
@@ -70,6 +72,13 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
             "-l" | "--selector" => flags.selector = Some(take(&mut i)?),
             "-f" | "--filename" => flags.files.push(take(&mut i)?),
             "--show-labels" => flags.show_labels = true,
+            "-L" | "--label-columns" => flags.label_columns.extend(
+                take(&mut i)?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string),
+            ),
             "--cascade" => {
                 flags.cascade = Some(match take(&mut i)?.as_str() {
                     "background" | "true" => Propagation::Background,
@@ -397,6 +406,18 @@ fn get(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
                 header.insert(0, "NAMESPACE");
                 for (row, o) in rows.iter_mut().zip(&objects) {
                     row.insert(0, o.meta().namespace.clone().unwrap_or_default());
+                }
+            }
+            // formatLabelHeaders: the key's last path segment, upper-cased.
+            let label_headers: Vec<String> = flags
+                .label_columns
+                .iter()
+                .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
+                .collect();
+            for (key, title) in flags.label_columns.iter().zip(&label_headers) {
+                header.push(title);
+                for (row, o) in rows.iter_mut().zip(&objects) {
+                    row.push(o.meta().labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default());
                 }
             }
             if flags.show_labels {
