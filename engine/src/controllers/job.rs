@@ -35,6 +35,25 @@ fn condition_true(status: &JobStatus, type_: &str) -> bool {
         .any(|c| c.type_ == type_ && c.status == "True")
 }
 
+/// The interim condition a finished job carries until its pods are gone:
+/// FailureTarget before Failed, SuccessCriteriaMet before Complete.
+fn interim_condition(status: &JobStatus) -> Option<(String, String, String)> {
+    status.conditions.iter().flatten().find_map(|c| {
+        let terminal = match c.type_.as_str() {
+            "FailureTarget" => "Failed",
+            "SuccessCriteriaMet" => "Complete",
+            _ => return None,
+        };
+        (c.status == "True").then(|| {
+            (
+                terminal.to_string(),
+                c.reason.clone().unwrap_or_default(),
+                c.message.clone().unwrap_or_default(),
+            )
+        })
+    })
+}
+
 fn set_condition(status: &mut JobStatus, type_: &str, reason: &str, message: &str, now: SimTime) {
     let conditions = status.conditions.get_or_insert_with(Vec::new);
     if conditions.iter().any(|c| c.type_ == type_) {
@@ -151,10 +170,18 @@ impl Controller for JobController {
             .iter()
             .filter(|p| podutil::phase(p) == "Succeeded")
             .collect();
-        let failed = pods
+        // isPodFailed: a pod deleted before it succeeded counts as failed.
+        // Upstream counts each pod once as it goes (uncountedTerminatedPods);
+        // here the count never goes below what the status already says, so
+        // failed pods that are gone still count.
+        let failed = (pods
             .iter()
-            .filter(|p| podutil::phase(p) == "Failed")
-            .count() as i32;
+            .filter(|p| {
+                podutil::phase(p) == "Failed"
+                    || (p.metadata.is_deleting() && podutil::phase(p) != "Succeeded")
+            })
+            .count() as i32)
+            .max(old_status.failed.unwrap_or(0));
         let indexed = spec.completion_mode.as_deref() == Some("Indexed");
         let completions = spec.completions;
         let parallelism = spec.parallelism.unwrap_or(1).max(0);
@@ -171,7 +198,7 @@ impl Controller for JobController {
         };
         let mut actions = Vec::new();
         let mut requeue: Option<SimDuration> = None;
-        let mut finished_reason: Option<(&str, &str, &str)> = None;
+        let mut finished_reason: Option<(String, String, String)> = None;
 
         let backoff_limit = spec.backoff_limit.unwrap_or(6);
         let deadline = spec
@@ -182,37 +209,62 @@ impl Controller for JobController {
             // A work queue: done when one pod succeeded and none is active.
             None => succeeded_count > 0 && active.is_empty(),
         };
-        if complete {
-            finished_reason = Some((
+        let owned = |(t, r, m): (&str, &str, &str)| Some((t.into(), r.into(), m.into()));
+        // An earlier sync that found the job finished left its interim
+        // condition; the outcome stays what it was.
+        if let Some(c) = interim_condition(&old_status) {
+            finished_reason = Some(c);
+        } else if complete {
+            finished_reason = owned((
                 "Complete",
                 "CompletionsReached",
                 "Reached expected number of succeeded pods",
             ));
         } else if failed > backoff_limit {
-            finished_reason = Some((
+            finished_reason = owned((
                 "Failed",
                 "BackoffLimitExceeded",
                 "Job has reached the specified backoff limit",
             ));
         } else if deadline.is_some_and(|d| now >= d) {
-            finished_reason = Some((
+            finished_reason = owned((
                 "Failed",
                 "DeadlineExceeded",
                 "Job was active longer than specified deadline",
             ));
         }
+        // Pods on their way out: counted in status.terminating.
+        let mut terminating = pods
+            .iter()
+            .filter(|p| p.metadata.is_deleting() && !podutil::is_terminal(p))
+            .count() as i32;
+        let mut still_active = active.len() as i32;
 
         if let Some((type_, reason, message)) = finished_reason {
-            // A finished job stops its remaining pods.
+            // A finished job stops its remaining pods (deleteActivePods).
             for pod in &active {
                 let pod_ref = ObjectRef::new(Kind::Pod, Some(&namespace), pod.metadata.name_str());
                 if ctx.api.delete(now, &pod_ref, None).is_ok() {
                     actions.push(format!("deleted pod {}", pod.metadata.name_str()));
+                    terminating += 1;
+                    still_active -= 1;
                 }
             }
-            if type_ == "Complete" {
-                set_condition(&mut status, "SuccessCriteriaMet", reason, message, now);
-                set_condition(&mut status, "Complete", reason, message, now);
+            // The interim condition at once; the terminal one only when no
+            // pod is left terminating (syncJob with delayTerminalCondition,
+            // pkg/controller/job/job_controller.go, since v1.31).
+            let interim = if type_ == "Complete" {
+                "SuccessCriteriaMet"
+            } else {
+                "FailureTarget"
+            };
+            set_condition(&mut status, interim, &reason, &message, now);
+            if terminating > 0 {
+                actions.push(format!(
+                    "waiting for {terminating} pod(s) to terminate before the job is {type_}"
+                ));
+            } else if type_ == "Complete" {
+                set_condition(&mut status, "Complete", &reason, &message, now);
                 status.completion_time = Some(now.to_k8s());
                 ctx.record(
                     &source,
@@ -223,9 +275,8 @@ impl Controller for JobController {
                 );
                 actions.push("job completed".into());
             } else {
-                set_condition(&mut status, "FailureTarget", reason, message, now);
-                set_condition(&mut status, "Failed", reason, message, now);
-                ctx.record(&source, &job_object, EventType::Warning, reason, message);
+                set_condition(&mut status, "Failed", &reason, &message, now);
+                ctx.record(&source, &job_object, EventType::Warning, &reason, &message);
                 actions.push(format!("job failed: {message}"));
             }
         } else if spec.suspend != Some(true) {
@@ -300,8 +351,9 @@ impl Controller for JobController {
                 requeue = Some(requeue.map_or(d.since(now), |r| r.min(d.since(now))));
             }
         }
-        status.active = Some(active.len() as i32).filter(|a| *a > 0);
+        status.active = Some(still_active).filter(|a| *a > 0);
         status.ready = Some(active.iter().filter(|p| podutil::is_ready(p)).count() as i32);
+        status.terminating = Some(terminating);
         status.succeeded = Some(succeeded_count).filter(|s| *s > 0);
         status.failed = Some(failed).filter(|f| *f > 0);
         if indexed {

@@ -874,6 +874,91 @@ fn describe_job(sim: &Simulation, job: &k8s_openapi::api::batch::v1::Job) -> Str
     out
 }
 
+/// describeCronJob (k8s.io/kubectl/pkg/describe/describe.go), with
+/// describeJobTemplate and printActiveJobs.
+fn describe_cron_job(sim: &Simulation, cj: &k8s_openapi::api::batch::v1::CronJob) -> String {
+    let spec = cj.spec.clone().unwrap_or_default();
+    let status = cj.status.clone().unwrap_or_default();
+    let unset = || "<unset>".to_string();
+    let mut b = Block::default();
+    b.add("Name", cj.metadata.name_str());
+    b.add("Namespace", cj.metadata.namespace_str());
+    b.add_lines("Labels", map_lines(cj.metadata.labels.as_ref(), "="));
+    b.add_lines("Annotations", annotations(&cj.metadata));
+    b.add("Schedule", spec.schedule.clone());
+    b.add(
+        "Concurrency Policy",
+        spec.concurrency_policy.clone().unwrap_or_default(),
+    );
+    // printBoolPtr.
+    b.add(
+        "Suspend",
+        match spec.suspend {
+            Some(true) => "True".to_string(),
+            Some(false) => "False".to_string(),
+            None => unset(),
+        },
+    );
+    b.add(
+        "Successful Job History Limit",
+        spec.successful_jobs_history_limit
+            .map_or_else(unset, |l| l.to_string()),
+    );
+    b.add(
+        "Failed Job History Limit",
+        spec.failed_jobs_history_limit
+            .map_or_else(unset, |l| l.to_string()),
+    );
+    b.add(
+        "Starting Deadline Seconds",
+        spec.starting_deadline_seconds
+            .map_or_else(unset, |s| format!("{s}s")),
+    );
+    let job_spec = spec.job_template.spec.clone().unwrap_or_default();
+    b.add(
+        "Selector",
+        job_spec
+            .selector
+            .as_ref()
+            .map_or_else(unset, printers::format_selector),
+    );
+    b.add(
+        "Parallelism",
+        job_spec.parallelism.map_or_else(unset, |p| p.to_string()),
+    );
+    b.add(
+        "Completions",
+        job_spec.completions.map_or_else(unset, |c| c.to_string()),
+    );
+    if let Some(d) = job_spec.active_deadline_seconds {
+        b.add("Active Deadline Seconds", format!("{d}s"));
+    }
+    let mut out = b.render(0);
+    out.push_str(&template_section(&job_spec.template));
+    let mut bottom = Block::default();
+    bottom.add(
+        "Last Schedule Time",
+        rfc1123(status.last_schedule_time.as_ref()),
+    );
+    let active: Vec<String> = status
+        .active
+        .iter()
+        .flatten()
+        .filter_map(|r| r.name.clone())
+        .collect();
+    bottom.add(
+        "Active Jobs",
+        if active.is_empty() {
+            "<none>".to_string()
+        } else {
+            active.join(", ")
+        },
+    );
+    out.push_str(&bottom.render(0));
+    out.push_str(&events(sim, &Object::CronJob(cj.clone())));
+    out
+}
+
 /// describeRoleBinding / describeClusterRoleBinding.
 fn describe_binding(
     sim: &Simulation,
@@ -1053,6 +1138,7 @@ pub fn run(
             Object::ReplicaSet(rs) => describe_replica_set(sim, rs),
             Object::Node(n) => describe_node(sim, n),
             Object::Job(j) => describe_job(sim, j),
+            Object::CronJob(cj) => describe_cron_job(sim, cj),
             Object::RoleBinding(rb) => {
                 describe_binding(sim, object, &rb.role_ref, rb.subjects.as_deref())
             }
