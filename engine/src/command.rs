@@ -329,6 +329,20 @@ fn node_specification(
     })
 }
 
+/// The span `sim advance` ran: kubectl's short form, exact below two
+/// minutes (`750ms`, `3.9s`), where the AGE column would round it down.
+fn advanced_by(d: SimDuration) -> String {
+    let ms = d.0;
+    if ms.is_multiple_of(1000) || ms >= 120_000 {
+        return human_duration(d);
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let fraction = format!("{:03}", ms % 1000);
+    format!("{}.{}s", ms / 1000, fraction.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,18 +367,4 @@ mod tests {
         );
         assert!(split_words("echo 'open").is_err());
     }
-}
-
-/// The span `sim advance` ran: kubectl's short form, exact below two
-/// minutes (`750ms`, `3.9s`), where the AGE column would round it down.
-fn advanced_by(d: SimDuration) -> String {
-    let ms = d.0;
-    if ms % 1000 == 0 || ms >= 120_000 {
-        return human_duration(d);
-    }
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let fraction = format!("{:03}", ms % 1000);
-    format!("{}.{}s", ms / 1000, fraction.trim_end_matches('0'))
 }
