@@ -23,14 +23,16 @@ use crate::view::CommandOutput;
 pub use template::pod_template_plain;
 
 /// Lines of `Key:  value`, aligned within a block as kubectl's tab writer aligns them.
+/// A row without a value is written as it is and takes no part in the
+/// alignment (a tab writer line without a tab).
 #[derive(Default)]
 struct Block {
-    rows: Vec<(String, String)>,
+    rows: Vec<(String, Option<String>)>,
 }
 
 impl Block {
     fn add(&mut self, key: &str, value: impl Into<String>) {
-        self.rows.push((format!("{key}:"), value.into()));
+        self.rows.push((format!("{key}:"), Some(value.into())));
     }
 
     /// A value spanning several lines, continued under the first.
@@ -45,16 +47,31 @@ impl Block {
             } else {
                 String::new()
             };
-            self.rows.push((k, line));
+            self.rows.push((k, Some(line)));
         }
     }
 
+    /// A line as it is, outside the alignment.
+    fn add_raw(&mut self, line: impl Into<String>) {
+        self.rows.push((line.into(), None));
+    }
+
     fn render(&self, indent: usize) -> String {
-        let width = self.rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+        let width = self
+            .rows
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k.len())
+            .max()
+            .unwrap_or(0)
+            + 2;
         let pad = " ".repeat(indent);
         self.rows
             .iter()
-            .map(|(k, v)| format!("{pad}{k:<width$}{v}").trim_end().to_string() + "\n")
+            .map(|(k, v)| match v {
+                Some(v) => format!("{pad}{k:<width$}{v}").trim_end().to_string() + "\n",
+                None => format!("{pad}{k}\n"),
+            })
             .collect()
     }
 }
@@ -282,11 +299,14 @@ fn container_section(
                 ports.join(", ")
             },
         );
-        if let Some(cmd) = &c.command {
-            b.add_lines("Command", cmd.clone());
-        }
-        if let Some(args) = &c.args {
-            b.add_lines("Args", args.clone());
+        // describeContainerCommand: the title, then each word (each line of it) below.
+        for (title, words) in [("Command", &c.command), ("Args", &c.args)] {
+            if let Some(words) = words.as_ref().filter(|w| !w.is_empty()) {
+                b.add_raw(format!("{title}:"));
+                for line in words.iter().flat_map(|w| w.split('\n')) {
+                    b.add_raw(format!("  {line}"));
+                }
+            }
         }
         if let Some(s) = status {
             state_block(s.state.as_ref(), "State", &mut b);

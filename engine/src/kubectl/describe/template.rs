@@ -88,8 +88,8 @@ fn containers(out: &mut String, label: &str, list: &[Container]) {
         for (title, words) in [("Command", &c.command), ("Args", &c.args)] {
             if let Some(words) = words.as_ref().filter(|w| !w.is_empty()) {
                 out.push_str(&format!("    {title}:\n"));
-                for w in words {
-                    out.push_str(&format!("      {w}\n"));
+                for line in words.iter().flat_map(|w| w.split('\n')) {
+                    out.push_str(&format!("      {line}\n"));
                 }
             }
         }
