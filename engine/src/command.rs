@@ -61,6 +61,30 @@ pub fn format_step(step: &StepRecord) -> String {
 
 /// Runs one line of the command language.
 pub fn execute(sim: &mut Simulation, line: &str, files: &dyn FileSource) -> CommandOutput {
+    let stages = match crate::filters::split_pipeline(line) {
+        Ok(stages) => stages,
+        Err(e) => return fail(e),
+    };
+    let (first, rest) = stages
+        .split_first()
+        .map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+    let mut output = execute_one(sim, first, files);
+    // The pipeline's status is the last stage's, as in a shell; stderr goes
+    // straight to the terminal.
+    for stage in rest {
+        let words = match split_words(stage) {
+            Ok(w) => w,
+            Err(e) => return fail(e),
+        };
+        let (stdout, stderr, status) = crate::filters::run(&words, &output.stdout);
+        output.stdout = stdout;
+        output.stderr.push_str(&stderr);
+        output.success = status == 0;
+    }
+    output
+}
+
+fn execute_one(sim: &mut Simulation, line: &str, files: &dyn FileSource) -> CommandOutput {
     let words = match split_words(line) {
         Ok(w) => w,
         Err(e) => return fail(e),

@@ -11,6 +11,7 @@ pub mod cron;
 pub mod etcdctl;
 pub mod events;
 pub mod files;
+pub mod filters;
 pub mod known_kinds;
 pub mod kubectl;
 pub mod kubelet;

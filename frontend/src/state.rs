@@ -674,6 +674,7 @@ fn help_text(lang: Lang) -> String {
   sim step | sim advance 30s | sim log 20 | sim trail [STEP]\n\
   sim explain POD [-n NS] | sim etcd ls|get|history|status\n\
   sim node add|fail|recover NAME\n\
+  ... | grep [-v] [-i] [-c] TEXT | head|tail -n N | wc -l | sort [-r]\n\
   clear\n"
     )
 }

@@ -267,6 +267,9 @@ def test_terminal(b):
     out = type_command(b, "kubectl get pods")
     check("kubectl get pods" in out, f"the terminal does not echo the command: {out!r}")
     check("NAME" in out and "Running" in out, f"`kubectl get pods` did not list running pods:\n{out}")
+    # Pipes filter the output, as a shell's would.
+    out = type_command(b, "kubectl get pods | grep -c Running")
+    check(out.strip().endswith(str(len(running(b)))), f"`| grep -c Running` did not count the running pods:\n{out}")
     # Tab completes, in place.
     b.send_keys("#command", "kubectl get dep" + TAB)
     value = b.script("return document.getElementById('command').value;")

@@ -37,6 +37,8 @@ struct Flags {
     selector: Option<String>,
     files: Vec<String>,
     show_labels: bool,
+    /// `--no-headers`: the table without its header line.
+    no_headers: bool,
     /// `-L KEY[,KEY]`: a column per label key.
     label_columns: Vec<String>,
     cascade: Option<Propagation>,
@@ -72,6 +74,7 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
             "-l" | "--selector" => flags.selector = Some(take(&mut i)?),
             "-f" | "--filename" => flags.files.push(take(&mut i)?),
             "--show-labels" => flags.show_labels = true,
+            "--no-headers" => flags.no_headers = true,
             "-L" | "--label-columns" => flags.label_columns.extend(
                 take(&mut i)?
                     .split(',')
@@ -427,6 +430,9 @@ fn get(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
                 }
             }
             out.stdout = table::render(&header, &rows);
+            if flags.no_headers {
+                out.stdout = out.stdout.split_once('\n').map_or(String::new(), |(_, body)| body.to_string());
+            }
         }
         other => {
             return fail(format!(

@@ -1337,7 +1337,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// grep's pattern: `^` and `$` anchors, `.` for any character; otherwise a substring.
-fn grep_match(pattern: &str, line: &str) -> bool {
+pub(crate) fn grep_match(pattern: &str, line: &str) -> bool {
     let anchored_start = pattern.starts_with('^');
     let anchored_end = pattern.ends_with('$') && !pattern.ends_with("\\$");
     let core = pattern

@@ -19,6 +19,7 @@
 //! into, which runs until it is stopped.
 
 mod builtins;
+pub(crate) use builtins::grep_match;
 pub mod parse;
 
 use std::collections::{BTreeMap, BTreeSet};
