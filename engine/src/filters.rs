@@ -17,6 +17,7 @@ pub fn split_pipeline(line: &str) -> Result<Vec<String>, String> {
     let mut stages = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
+    let mut and_list = false;
     for c in line.chars() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
@@ -25,13 +26,15 @@ pub fn split_pipeline(line: &str) -> Result<Vec<String>, String> {
                 stages.push(std::mem::take(&mut current));
                 continue;
             }
+            (None, '&') if current.ends_with('&') => and_list = true,
             _ => {}
         }
         current.push(c);
     }
     stages.push(current);
-    // Two bars together (`a || b`) are bash's "or", which the terminal does not run.
-    if stages.len() > 2 && stages[1..stages.len() - 1].iter().any(String::is_empty) {
+    // Two bars together (`a || b`) are bash's "or", `&&` its "and": the
+    // terminal runs neither.
+    if and_list || (stages.len() > 2 && stages[1..stages.len() - 1].iter().any(String::is_empty)) {
         return Err(
             "the terminal runs one command at a time, piped with | only (no || or &&)".to_string(),
         );
@@ -210,6 +213,8 @@ mod tests {
         );
         assert_eq!(split_pipeline("kubectl get pods").unwrap().len(), 1);
         assert!(split_pipeline("kubectl get pods || true").is_err());
+        assert!(split_pipeline("kubectl get pods && kubectl get nodes").is_err());
+        assert!(split_pipeline("kubectl exec p -- sh -c 'a && b'").is_ok());
         assert!(split_pipeline("kubectl get pods |").is_err());
     }
 
