@@ -4,7 +4,7 @@
 //! container first started, so they hold whatever the control plane's
 //! reaction delays are.
 
-use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
+use k8s_openapi::api::core::v1::{ContainerStateTerminated, ContainerStatus, Event, Pod};
 use kubeplay_engine::objects::{Kind, ObjectRef};
 use kubeplay_engine::{SimConfig, SimDuration, SimTime, Simulation};
 
@@ -30,6 +30,14 @@ fn status(sim: &Simulation, name: &str) -> ContainerStatus {
         .and_then(|s| s.container_statuses)
         .and_then(|c| c.into_iter().next())
         .unwrap_or_default()
+}
+
+/// How the first container's previous instance ended.
+fn last_terminated(sim: &Simulation, name: &str) -> ContainerStateTerminated {
+    status(sim, name)
+        .last_state
+        .and_then(|l| l.terminated)
+        .expect("last state")
 }
 
 fn init_status(sim: &Simulation, name: &str, i: usize) -> ContainerStatus {
@@ -204,10 +212,7 @@ fn exec_liveness_example_restarts_after_its_grace_period() {
     });
     let r = secs_between(killed, restarted);
     assert!((29.9..=30.2).contains(&r), "restarted {r}s after the kill");
-    let last = status(&sim, "liveness-exec")
-        .last_state
-        .and_then(|l| l.terminated)
-        .expect("last state");
+    let last = last_terminated(&sim, "liveness-exec");
     assert_eq!(last.exit_code, 137);
 }
 
@@ -305,10 +310,7 @@ spec:
     run_until(&mut sim, SimDuration::from_secs(5), |s| {
         status(s, "never-starts").restart_count == 1
     });
-    let last = status(&sim, "never-starts")
-        .last_state
-        .and_then(|l| l.terminated)
-        .expect("last state");
+    let last = last_terminated(&sim, "never-starts");
     assert_eq!(last.exit_code, 0);
 }
 

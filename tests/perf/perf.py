@@ -29,28 +29,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
 from run import serve  # noqa: E402
 from webdriver import ENTER, Chrome, wait_for  # noqa: E402
 
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: many
-spec:
-  replicas: 200
-  selector:
-    matchLabels:
-      app: many
-  template:
-    metadata:
-      labels:
-        app: many
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests:
-            cpu: 10m
-            memory: 16Mi
-"""
+# The 200-replica Deployment (engine/src/bin/step_bench.rs measures the same one natively).
+DEPLOYMENT = open(os.path.join(HERE, "many-pods.yaml")).read()
 
 # Clicks a button, then resolves after the next frame: the action, its render and layout.
 TIMED_CLICK = """

@@ -16,28 +16,8 @@ use std::time::{Duration, Instant};
 
 use kubeplay_engine::{MemoryFiles, SimConfig, SimDuration, Simulation};
 
-const DEPLOYMENT: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: many
-spec:
-  replicas: 200
-  selector:
-    matchLabels:
-      app: many
-  template:
-    metadata:
-      labels:
-        app: many
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests:
-            cpu: 10m
-            memory: 16Mi
-";
+/// The 200-replica Deployment tests/perf/perf.py applies in the browser.
+const DEPLOYMENT: &str = include_str!("../../../tests/perf/many-pods.yaml");
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
