@@ -239,9 +239,10 @@ pub fn draw(svg: &Element, container: &Element, marks: &FlowMarks, lang: Lang) {
     set_if_changed(svg, "height", &h.to_string());
     set_if_changed(svg, "viewBox", &format!("0 0 {w} {h}"));
     let drawn = markup(&arrows, find);
-    if svg.get_attribute("data-drawn").as_deref() != Some(&content_key(&drawn)) {
+    let key = content_key(&drawn);
+    if svg.get_attribute("data-drawn").as_deref() != Some(key.as_str()) {
         svg.set_inner_html(&drawn);
-        let _ = svg.set_attribute("data-drawn", &content_key(&drawn));
+        let _ = svg.set_attribute("data-drawn", &key);
     }
 }
 
@@ -253,10 +254,7 @@ fn set_if_changed(el: &Element, name: &str, value: &str) {
 
 /// A short fingerprint of the overlay's markup (FNV-1a), kept on the element.
 fn content_key(markup: &str) -> String {
-    let hash = markup.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:08x}", kubeplay_engine::rand::fnv32a(markup.as_bytes()))
 }
 
 #[cfg(test)]
