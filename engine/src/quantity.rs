@@ -2,13 +2,57 @@
 //! k8s.io/apimachinery/pkg/api/resource parses them, reduced to the integers
 //! the scheduler adds up: milli-units for CPU, bytes for memory.
 
+/// resource.ErrFormatWrong's text.
+pub const FORMAT_WRONG: &str =
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/// resource.ParseQuantity's verdict on `text` (quantity.go: ErrFormatWrong, ErrSuffix).
+pub fn parse_error(text: &str) -> Option<&'static str> {
+    const BAD_SUFFIX: &str = "unable to parse quantity's suffix";
+    let text = text.trim();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let number_end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_end);
+    if number.is_empty() || number.matches('.').count() > 1 || number == "." {
+        return Some(FORMAT_WRONG);
+    }
+    let letters_end = suffix
+        .find(|c: char| !"eEinumkKMGTP".contains(c))
+        .unwrap_or(suffix.len());
+    let (letters, rest) = suffix.split_at(letters_end);
+    let exponent = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+    if !exponent.chars().all(|c| c.is_ascii_digit()) {
+        return Some(FORMAT_WRONG);
+    }
+    let known = matches!(
+        letters,
+        "" | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
+            | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+    ) && rest.is_empty();
+    let decimal_exponent = matches!(letters, "e" | "E") && !exponent.is_empty();
+    (!known && !decimal_exponent).then_some(BAD_SUFFIX)
+}
+
 /// Parses a quantity into thousandths of its unit (so `100m` → 100, `2` → 2000,
 /// `1Ki` → 1_024_000). Rounds up, as Quantity.MilliValue does.
 pub fn parse_milli(text: &str) -> Result<i128, String> {
     let text = text.trim();
-    let invalid = || {
-        format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got {text:?})")
-    };
+    let invalid = || format!("{FORMAT_WRONG} (got {text:?})");
     let number_end = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
         .unwrap_or(text.len());

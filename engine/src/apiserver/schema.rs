@@ -229,50 +229,6 @@ fn go_type(schema: &Schema, ty: &Ty) -> String {
     }
 }
 
-/// resource.ParseQuantity's verdict on `text` (quantity.go: ErrFormatWrong, ErrSuffix).
-pub fn quantity_error(text: &str) -> Option<&'static str> {
-    const FORMAT_WRONG: &str =
-        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-    const BAD_SUFFIX: &str = "unable to parse quantity's suffix";
-    let text = text.trim();
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let number_end = unsigned
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(unsigned.len());
-    let (number, suffix) = unsigned.split_at(number_end);
-    if number.is_empty() || number.matches('.').count() > 1 || number == "." {
-        return Some(FORMAT_WRONG);
-    }
-    let letters_end = suffix
-        .find(|c: char| !"eEinumkKMGTP".contains(c))
-        .unwrap_or(suffix.len());
-    let (letters, rest) = suffix.split_at(letters_end);
-    let exponent = rest.strip_prefix(['+', '-']).unwrap_or(rest);
-    if !exponent.chars().all(|c| c.is_ascii_digit()) {
-        return Some(FORMAT_WRONG);
-    }
-    let known = matches!(
-        letters,
-        "" | "n"
-            | "u"
-            | "m"
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-            | "Ki"
-            | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-    ) && rest.is_empty();
-    let decimal_exponent = matches!(letters, "e" | "E") && !exponent.is_empty();
-    (!known && !decimal_exponent).then_some(BAD_SUFFIX)
-}
-
 /// Where Go's base64 decoder gives up on `text` (StdEncoding), if it does.
 fn base64_error(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -351,19 +307,19 @@ impl Walk<'_> {
                 value.clone()
             }
             (Ty::Quantity, Value::String(text)) => {
-                if let Some(message) = quantity_error(text) {
+                if let Some(message) = crate::quantity::parse_error(text) {
                     self.refuse(place, message.to_string());
                 }
                 value.clone()
             }
             (Ty::Quantity, Value::Number(n)) => {
-                if let Some(message) = quantity_error(&n.to_string()) {
+                if let Some(message) = crate::quantity::parse_error(&n.to_string()) {
                     self.refuse(place, message.to_string());
                 }
                 value.clone()
             }
             (Ty::Quantity, _) => {
-                self.refuse(place, quantity_error("").unwrap_or_default().to_string());
+                self.refuse(place, crate::quantity::FORMAT_WRONG.to_string());
                 value.clone()
             }
             (Ty::IntOrString, Value::String(_)) => value.clone(),
