@@ -62,7 +62,13 @@ ensure_web_tools() {
 
     # "wasm-opt version 132 (version_132)"
     if [ "$("$BINARYEN_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{ print $3 }')" != "${BINARYEN_VERSION%%.*}" ]; then
-        command -v npm >/dev/null 2>&1 || die "npm is not installed: it is needed for binaryen's wasm-opt (install Node.js)"
+        if ! command -v npm >/dev/null 2>&1; then
+            command -v apt-get >/dev/null 2>&1 \
+                || die "npm is not installed (it fetches binaryen's wasm-opt) and apt-get is not available: install Node.js"
+            log "installing npm with apt-get (for binaryen's wasm-opt)"
+            as_root apt-get update || die "apt-get update"
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y npm || die "apt-get install -y npm"
+        fi
         log "installing binaryen $BINARYEN_VERSION (wasm-opt) into .tools/ with npm"
         npm install --silent --no-audit --no-fund --prefix "$BINARYEN_DIR" "binaryen@$BINARYEN_VERSION" \
             || die "npm install binaryen@$BINARYEN_VERSION"
