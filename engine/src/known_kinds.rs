@@ -14,18 +14,6 @@ pub struct KnownKind {
 pub static KNOWN: &[KnownKind] = &[
     KnownKind {
         info: KindInfo {
-            kind: "Service",
-            api_version: "v1",
-            group: "",
-            plural: "services",
-            singular: "service",
-            short_names: &["svc"],
-            etcd_prefix: "services/specs",
-            namespaced: true,
-        },
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "LimitRange",
             api_version: "v1",
             group: "",
@@ -129,18 +117,6 @@ pub static KNOWN: &[KnownKind] = &[
             singular: "networkpolicy",
             short_names: &["netpol"],
             etcd_prefix: "networkpolicies",
-            namespaced: true,
-        },
-    },
-    KnownKind {
-        info: KindInfo {
-            kind: "EndpointSlice",
-            api_version: "discovery.k8s.io/v1",
-            group: "discovery.k8s.io",
-            plural: "endpointslices",
-            singular: "endpointslice",
-            short_names: &[],
-            etcd_prefix: "endpointslices",
             namespaced: true,
         },
     },

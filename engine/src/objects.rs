@@ -7,8 +7,9 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret,
-    ServiceAccount,
+    Service, ServiceAccount,
 };
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -256,6 +257,14 @@ kinds! {
     Secret(Secret) {
         api_version: "v1", group: "", plural: "secrets", singular: "secret",
         short: [], etcd: "secrets", namespaced: true
+    },
+    Service(Service) {
+        api_version: "v1", group: "", plural: "services", singular: "service",
+        short: ["svc"], etcd: "services/specs", namespaced: true
+    },
+    EndpointSlice(EndpointSlice) {
+        api_version: "discovery.k8s.io/v1", group: "discovery.k8s.io", plural: "endpointslices", singular: "endpointslice",
+        short: [], etcd: "endpointslices", namespaced: true
     },
 }
 

@@ -202,6 +202,16 @@ impl Simulation {
                 ),
             )
             .expect("the default StorageClass is valid");
+        // The API server's own Service, the same way.
+        *self.api.rng() = crate::rand::SimRng::new(self.config.seed ^ 0x4b55_4245_5345_5256);
+        let kubernetes = crate::apiserver::kubernetes_service::service();
+        self.api
+            .create(self.now, Object::Service(kubernetes))
+            .expect("the kubernetes Service is valid");
+        let slice = crate::apiserver::kubernetes_service::endpoint_slice();
+        self.api
+            .create(self.now, Object::EndpointSlice(slice))
+            .expect("the kubernetes EndpointSlice is valid");
         *self.api.rng() = main_rng;
         for spec in kubelet::default_node_specs(self.config.worker_nodes) {
             self.add_node(spec).expect("bootstrap nodes are valid");

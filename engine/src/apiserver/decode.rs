@@ -163,6 +163,10 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, serde_json::Error> {
         }
         Kind::ConfigMap => from_value::<core::ConfigMap>(value)?.into(),
         Kind::Secret => from_value::<core::Secret>(value)?.into(),
+        Kind::Service => from_value::<core::Service>(value)?.into(),
+        Kind::EndpointSlice => {
+            from_value::<k8s_openapi::api::discovery::v1::EndpointSlice>(value)?.into()
+        }
         // Kinds nothing simulates yet stay JSON, with typed metadata.
         Kind::Other(info) => {
             let metadata: ObjectMeta = match value.get("metadata") {

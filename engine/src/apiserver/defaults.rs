@@ -47,8 +47,60 @@ pub fn apply_defaults(object: &mut Object) {
         Object::Secret(secret) => {
             secret.type_.get_or_insert_with(|| "Opaque".to_string());
         }
+        Object::Service(svc) => default_service(svc),
+        // SetDefaults_EndpointPort (pkg/apis/discovery/v1/defaults.go).
+        Object::EndpointSlice(slice) => {
+            for port in slice.ports.iter_mut().flatten() {
+                port.name.get_or_insert_with(String::new);
+                port.protocol.get_or_insert_with(|| "TCP".to_string());
+            }
+        }
         _ => {}
     }
+}
+
+/// SetDefaults_Service (pkg/apis/core/v1/defaults.go): ClusterIP, no
+/// session affinity, TCP, the target port the port itself, the Cluster
+/// traffic policies; and an empty load-balancer status, as the strategy's
+/// PrepareForCreate leaves it.
+fn default_service(svc: &mut k8s_openapi::api::core::v1::Service) {
+    let spec = svc.spec.get_or_insert_with(Default::default);
+    spec.session_affinity
+        .get_or_insert_with(|| "None".to_string());
+    let service_type = spec
+        .type_
+        .get_or_insert_with(|| "ClusterIP".to_string())
+        .clone();
+    for port in spec.ports.iter_mut().flatten() {
+        port.protocol.get_or_insert_with(|| "TCP".to_string());
+        let unset = match &port.target_port {
+            None => true,
+            Some(IntOrString::Int(0)) => true,
+            Some(IntOrString::String(s)) => s.is_empty(),
+            Some(_) => false,
+        };
+        if unset {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
+    }
+    if matches!(service_type.as_str(), "NodePort" | "LoadBalancer") {
+        spec.external_traffic_policy
+            .get_or_insert_with(|| "Cluster".to_string());
+    }
+    if matches!(
+        service_type.as_str(),
+        "ClusterIP" | "NodePort" | "LoadBalancer"
+    ) {
+        spec.internal_traffic_policy
+            .get_or_insert_with(|| "Cluster".to_string());
+    }
+    if service_type == "LoadBalancer" {
+        spec.allocate_load_balancer_node_ports.get_or_insert(true);
+    }
+    svc.status
+        .get_or_insert_with(Default::default)
+        .load_balancer
+        .get_or_insert_with(Default::default);
 }
 
 /// SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go): OrderedReady,

@@ -8,11 +8,15 @@ pub mod auth;
 pub mod decode;
 pub mod defaults;
 pub mod errors;
+pub mod kubernetes_service;
 pub mod schema;
+pub mod service_alloc;
 pub mod validation;
 pub(crate) mod validation_config;
+pub mod validation_service;
 mod validation_storage;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
@@ -29,6 +33,8 @@ use crate::view::WriteRecord;
 pub struct ApiServer {
     store: Store,
     rng: SimRng,
+    /// Cluster IPs and node ports of new Services (service_alloc.rs).
+    service_rng: SimRng,
     /// Writes since the simulation last collected them, for the step log.
     writes: Vec<WriteRecord>,
 }
@@ -38,6 +44,7 @@ impl ApiServer {
         ApiServer {
             store: Store::default(),
             rng: SimRng::new(seed),
+            service_rng: SimRng::new(seed ^ 0x5345_5256_4943_4553),
             writes: Vec::new(),
         }
     }
@@ -131,6 +138,12 @@ impl ApiServer {
                 &errors,
             ));
         }
+        if let Object::Service(svc) = &mut object {
+            let (ips, ports) = self.service_addresses();
+            if let Err(e) = service_alloc::allocate(svc, &ips, &ports, &mut self.service_rng) {
+                return Err(errors::invalid(info.kind, object.meta().name_str(), &[e]));
+            }
+        }
         if info.namespaced {
             let ns = object.meta().namespace_str().to_string();
             match self.get_typed::<k8s_openapi::api::core::v1::Namespace>(None, &ns) {
@@ -184,6 +197,18 @@ impl ApiServer {
         Ok(object)
     }
 
+    /// The cluster IPs and node ports Services hold.
+    fn service_addresses(&self) -> (BTreeSet<String>, BTreeSet<i32>) {
+        let mut ips = BTreeSet::new();
+        let mut ports = BTreeSet::new();
+        for svc in self.list_typed::<k8s_openapi::api::core::v1::Service>(None) {
+            let Some(spec) = &svc.spec else { continue };
+            ips.extend(spec.cluster_ips.iter().flatten().cloned());
+            ports.extend(spec.ports.iter().flatten().filter_map(|p| p.node_port));
+        }
+        (ips, ports)
+    }
+
     /// Replaces an object. A stale resourceVersion is a conflict, as in the
     /// real API server's optimistic concurrency.
     pub fn update(&mut self, mut object: Object) -> Result<Arc<Object>, ApiError> {
@@ -210,6 +235,9 @@ impl ApiServer {
         }
         let old = current.object.clone();
         defaults::apply_defaults(&mut object);
+        if let (Object::Service(old_svc), Object::Service(svc)) = (&*old, &mut object) {
+            service_alloc::keep_allocated(old_svc, svc);
+        }
         let mut errors = validation::validate(&object);
         errors.extend(validation::validate_update(&old, &object));
         if !errors.is_empty() {

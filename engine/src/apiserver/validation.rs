@@ -197,6 +197,21 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
             validate_object_meta(&secret.metadata, false, &mut errors);
             super::validation_config::validate_secret(secret, &mut errors);
         }
+        Object::Service(svc) => {
+            // ValidateServiceName: a DNS-1035 label, checked with the spec.
+            if svc.metadata.name.as_deref().is_none_or(str::is_empty) {
+                errors.push(FieldError::required(
+                    "metadata.name",
+                    "name or generateName is required",
+                ));
+            }
+            validate_labels(&svc.metadata, "metadata", &mut errors);
+            super::validation_service::validate_service(svc, &mut errors);
+        }
+        Object::EndpointSlice(slice) => {
+            validate_object_meta(&slice.metadata, false, &mut errors);
+            super::validation_service::validate_endpoint_slice(slice, &mut errors);
+        }
         Object::StatefulSet(sts) => {
             validate_object_meta(&sts.metadata, false, &mut errors);
             super::validation_storage::validate_stateful_set(sts, &mut errors);
@@ -553,6 +568,9 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
         }
         (Object::Secret(o), Object::Secret(n)) => {
             super::validation_config::validate_secret_update(o, n, &mut errors);
+        }
+        (Object::Service(o), Object::Service(n)) => {
+            super::validation_service::validate_service_update(o, n, &mut errors);
         }
         _ => super::validation_storage::validate_update(old, new, &mut errors),
     }

@@ -277,6 +277,11 @@ fn merge_applied(existing: &Object, applied: Object) -> Object {
                 }
             }
         }
+        (Object::Service(new), Object::Service(old)) => {
+            new.status = old.status.clone();
+            // The cluster IP and node ports the API server allocated stay.
+            crate::apiserver::service_alloc::keep_allocated(old, new);
+        }
         (Object::Namespace(new), Object::Namespace(old)) => {
             new.status = old.status.clone();
             new.spec = new.spec.clone().or(old.spec.clone());

@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use super::printers;
 
 mod config;
+pub mod network;
 mod storage;
 mod template;
 use crate::apiserver::auth::{Attributes, UserInfo};
@@ -1173,6 +1174,8 @@ pub fn run(
             Object::StorageClass(sc) => storage::describe_storage_class(sim, sc),
             Object::ConfigMap(cm) => config::describe_config_map(sim, cm),
             Object::Secret(secret) => config::describe_secret(secret),
+            Object::Service(svc) => network::describe_service(sim, svc),
+            Object::EndpointSlice(slice) => network::describe_endpoint_slice(sim, slice),
             other => describe_generic(sim, other),
         });
     }

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod nodes;
 pub mod podcmd;
 pub mod printers;
+pub mod printers_network;
 pub mod printers_storage;
 pub mod rollout;
 pub mod table;

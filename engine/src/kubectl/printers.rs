@@ -99,6 +99,15 @@ pub fn table(
         Kind::ConfigMap => vec!["NAME", "DATA", "AGE"],
         Kind::Secret => vec!["NAME", "TYPE", "DATA", "AGE"],
         Kind::ServiceAccount => vec!["NAME", "SECRETS", "AGE"],
+        Kind::Service => vec![
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE",
+        ],
+        Kind::EndpointSlice => vec!["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
         Kind::Role | Kind::ClusterRole => vec!["NAME", "CREATED AT"],
         Kind::RoleBinding | Kind::ClusterRoleBinding => vec!["NAME", "ROLE", "AGE"],
     };
@@ -109,6 +118,7 @@ pub fn table(
                 vec!["CONTAINERS", "IMAGES", "SELECTOR"]
             }
             Kind::StatefulSet => vec!["CONTAINERS", "IMAGES"],
+            Kind::Service => vec!["SELECTOR"],
             Kind::PersistentVolume | Kind::PersistentVolumeClaim => vec!["VOLUMEMODE"],
             Kind::RoleBinding | Kind::ClusterRoleBinding => {
                 vec!["USERS", "GROUPS", "SERVICEACCOUNTS"]
@@ -155,6 +165,8 @@ pub fn table(
             }
             Object::StorageClass(sc) => super::printers_storage::storage_class_row(sc, now),
             Object::Node(n) => node_row(n, wide, now),
+            Object::Service(svc) => super::printers_network::service_row(svc, wide, now),
+            Object::EndpointSlice(slice) => super::printers_network::endpoint_slice_row(slice, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
             Object::ServiceAccount(sa) => vec![
