@@ -8,6 +8,7 @@ pub mod apiserver;
 pub mod command;
 pub mod controllers;
 pub mod cron;
+pub mod dns;
 pub mod etcdctl;
 pub mod events;
 pub mod files;

@@ -87,6 +87,8 @@ pub struct Simulation {
     recorder: EventRecorder,
     /// The files of PersistentVolumes.
     storage: crate::storage::Storage,
+    /// What cluster DNS answers, over time.
+    dns: std::sync::Arc<crate::dns::ClusterDns>,
     scheduler: Scheduler,
     controllers: Vec<Box<dyn Controller>>,
     kubelets: BTreeMap<String, Kubelet>,
@@ -122,6 +124,7 @@ impl Simulation {
             now: SimTime(0),
             recorder: EventRecorder::default(),
             storage: crate::storage::Storage::default(),
+            dns: Default::default(),
             scheduler: Scheduler::default(),
             controllers: controllers::all(),
             kubelets: BTreeMap::new(),
@@ -223,6 +226,7 @@ impl Simulation {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
                     storage: &mut self.storage,
+                    dns: &self.dns,
                     now: self.now,
                 };
                 self.controllers[index].tick(&mut ctx);
@@ -270,6 +274,7 @@ impl Simulation {
             api: &mut self.api,
             recorder: &mut self.recorder,
             storage: &mut self.storage,
+            dns: &self.dns,
             now: self.now,
         };
         let summary = kubelet.sync_node_status(last_report, &mut ctx).summary;
@@ -313,7 +318,7 @@ impl Simulation {
             .kubelets
             .get_mut(node)
             .ok_or(crate::runtime::ExecError::NotRunning)?;
-        let (session, changed) = kubelet.exec(pod, container, argv, now, limit)?;
+        let (session, changed) = kubelet.exec(pod, container, argv, now, limit, &self.dns)?;
         if changed {
             self.enqueue(
                 Task::Kubelet {
@@ -614,6 +619,25 @@ impl Simulation {
                 }
             }
         }
+        // Cluster DNS follows Services and EndpointSlices; pods that look
+        // names up are looked at again.
+        let dns_event = matches!(*event.object, Object::Service(_) | Object::EndpointSlice(_));
+        if dns_event && std::sync::Arc::make_mut(&mut self.dns).observe(event, now) {
+            for (node, kubelet) in &self.kubelets {
+                if self.stopped_kubelets.contains(node) {
+                    continue;
+                }
+                for key in kubelet.dns_dependents() {
+                    wakes.push((
+                        Task::Kubelet {
+                            node: node.clone(),
+                            key,
+                        },
+                        now.plus(KUBELET_DELAY),
+                    ));
+                }
+            }
+        }
         // ConfigMaps and Secrets go to every kubelet: their pods' volumes read them.
         if matches!(*event.object, Object::ConfigMap(_) | Object::Secret(_)) {
             for (node, kubelet) in &self.kubelets {
@@ -692,6 +716,7 @@ impl Simulation {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
                     storage: &mut self.storage,
+                    dns: &self.dns,
                     now,
                 };
                 let Reconciled {
@@ -759,6 +784,7 @@ impl Simulation {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
                     storage: &mut self.storage,
+                    dns: &self.dns,
                     now,
                 };
                 let summary = controller.tick(&mut ctx).summary;
@@ -779,6 +805,7 @@ impl Simulation {
                     api: &mut self.api,
                     recorder: &mut self.recorder,
                     storage: &mut self.storage,
+                    dns: &self.dns,
                     now,
                 };
                 let Reconciled {

@@ -38,6 +38,8 @@ pub struct Context<'a> {
     /// The files of PersistentVolumes (the kubelets mount them, reclaiming
     /// a volume deletes them).
     pub storage: &'a mut crate::storage::Storage,
+    /// Cluster DNS, which the kubelets hand to their pods' processes.
+    pub dns: &'a std::sync::Arc<crate::dns::ClusterDns>,
 }
 
 impl Context<'_> {

@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Container, Pod, ResourceFieldSelector, Secret};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, Pod, ResourceFieldSelector, Secret, Service,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::apiserver::ApiServer;
@@ -61,22 +63,66 @@ pub(super) fn secret<'a>(
         .ok_or_else(|| not_found("secret", name))
 }
 
-/// getServiceEnvVarMap: Services are not simulated, so only the
-/// `kubernetes` Service of the default namespace, which every pod sees.
-fn service_env() -> BTreeMap<String, String> {
-    [
-        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
-        ("KUBERNETES_SERVICE_PORT", "443"),
-        ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
-        ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
-        ("KUBERNETES_PORT_443_TCP_PORT", "443"),
-        ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+/// getServiceEnvVarMap: the `kubernetes` Service of the default namespace,
+/// which every pod sees, and with enableServiceLinks (the default) every
+/// Service of the pod's namespace that has a cluster IP; each as
+/// envvars.FromServices writes it (`<NAME>_SERVICE_HOST`, `_SERVICE_PORT`,
+/// one per named port, and Docker's link variables).
+fn service_env(api: &ApiServer, pod: &Pod) -> BTreeMap<String, String> {
+    let namespace = pod.metadata.namespace_str();
+    let links = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.enable_service_links)
+        .unwrap_or(true);
+    let mut chosen: BTreeMap<String, &Service> = BTreeMap::new();
+    for svc in api.list_typed::<Service>(None) {
+        let name = svc.metadata.name_str();
+        let ns = svc.metadata.namespace_str();
+        if ns == "default" && name == "kubernetes" {
+            chosen.entry(name.to_string()).or_insert(svc);
+        } else if ns == namespace && links {
+            chosen.insert(name.to_string(), svc);
+        }
+    }
+    let mut env = BTreeMap::new();
+    for svc in chosen.values() {
+        let spec = svc.spec.clone().unwrap_or_default();
+        // IsServiceIPSet.
+        let Some(ip) = spec.cluster_ip.filter(|ip| !ip.is_empty() && ip != "None") else {
+            continue;
+        };
+        let ports = spec.ports.unwrap_or_default();
+        let Some(first) = ports.first() else {
+            continue;
+        };
+        let prefix = svc.metadata.name_str().replace('-', "_").to_uppercase();
+        env.insert(format!("{prefix}_SERVICE_HOST"), ip.clone());
+        env.insert(format!("{prefix}_SERVICE_PORT"), first.port.to_string());
+        for port in &ports {
+            if let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) {
+                let key = format!(
+                    "{prefix}_SERVICE_PORT_{}",
+                    name.replace('-', "_").to_uppercase()
+                );
+                env.insert(key, port.port.to_string());
+            }
+        }
+        for (i, port) in ports.iter().enumerate() {
+            let protocol = port.protocol.clone().unwrap_or_else(|| "TCP".into());
+            let lower = protocol.to_lowercase();
+            let url = format!("{lower}://{ip}:{}", port.port);
+            if i == 0 {
+                env.insert(format!("{prefix}_PORT"), url.clone());
+            }
+            let port_prefix = format!("{prefix}_PORT_{}_{}", port.port, protocol.to_uppercase());
+            env.insert(format!("{port_prefix}_PROTO"), lower);
+            env.insert(format!("{port_prefix}_PORT"), port.port.to_string());
+            env.insert(format!("{port_prefix}_ADDR"), ip.clone());
+            env.insert(port_prefix, url);
+        }
+    }
+    env
 }
 
 /// makeEnvironmentVariables: the variables the kubelet gives the container,
@@ -87,7 +133,7 @@ pub(super) fn make_environment(
     container: &Container,
 ) -> Result<BTreeMap<String, String>, String> {
     let namespace = facts.namespace();
-    let service = service_env();
+    let service = service_env(api, facts.pod);
     // Env overrides envFrom: envFrom first.
     let mut declared: BTreeMap<String, String> = BTreeMap::new();
     for from in container.env_from.iter().flatten() {
@@ -298,6 +344,9 @@ mod tests {
         };
         api.create(SimTime(0), Object::Namespace(default))
             .expect("namespace");
+        let kubernetes = crate::apiserver::kubernetes_service::service();
+        api.create(SimTime(0), Object::Service(kubernetes))
+            .expect("the kubernetes Service");
         for o in objects {
             api.create(SimTime(0), o).expect("created");
         }
@@ -443,6 +492,8 @@ mod tests {
         assert_eq!(env["PASSWORD"], "s3cret");
         assert_eq!(env["APP"], "web");
         assert_eq!(env["KUBERNETES_SERVICE_HOST"], "10.96.0.1");
+        assert_eq!(env["KUBERNETES_PORT_443_TCP"], "tcp://10.96.0.1:443");
+        assert_eq!(env["KUBERNETES_SERVICE_PORT_HTTPS"], "443");
         assert!(!env.contains_key("MISSING"));
     }
 

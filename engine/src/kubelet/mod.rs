@@ -455,13 +455,25 @@ impl Kubelet {
         argv: &[String],
         now: SimTime,
         limit: SimDuration,
+        dns: &std::sync::Arc<crate::dns::ClusterDns>,
     ) -> Result<(crate::runtime::shell::Session, bool), crate::runtime::ExecError> {
         let runtime = self
             .pods
             .get_mut(pod)
             .and_then(|w| w.runtime.as_mut())
             .ok_or(crate::runtime::ExecError::NotRunning)?;
+        runtime.set_dns(dns);
         runtime.exec_session(container, argv, now, limit)
+    }
+
+    /// Pods whose processes look names up: a change to cluster DNS may
+    /// change when they exit, so their workers look again.
+    pub fn dns_dependents(&self) -> Vec<ObjectRef> {
+        self.pods
+            .iter()
+            .filter(|(_, w)| !w.terminal && w.runtime.as_ref().is_some_and(|rt| rt.uses_dns()))
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     /// The pods whose state a change concerns: pods bound to this node, and
@@ -551,6 +563,9 @@ impl Kubelet {
         let Some(mut worker) = self.pods.remove(key) else {
             return Reconciled::nothing();
         };
+        if let Some(rt) = worker.runtime.as_mut() {
+            rt.set_dns(ctx.dns);
+        }
         if worker.terminal {
             self.pods.insert(key.clone(), worker);
             return Reconciled::nothing();
@@ -602,6 +617,7 @@ impl Kubelet {
                 self.next_ip + 1
             };
             let mut runtime = PodRuntime::new(&pod, PodInfo::of(&pod, &ip));
+            runtime.set_dns(ctx.dns);
             // The claims' volumes come with the files their volumes hold.
             crate::storage::attach(ctx.storage, ctx.api, &pod, &mut runtime);
             for (volume, files) in worker.mounts.files() {

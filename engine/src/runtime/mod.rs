@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 
+use crate::dns::ClusterDns;
 use crate::registry::{self, DefaultProcess};
 use fs::{Filesystems, Kind, Tree, TreeId, View};
 use servers::{HttpAnswer, Server, ServerKind};
@@ -158,8 +159,15 @@ struct Sandbox {
 impl Sandbox {
     /// Runs every process up to `until`, in time order; returns the exits
     /// and hands each line printed to `log`.
-    fn advance(&mut self, until: SimTime, log: &mut dyn FnMut(&str, LogLine)) -> Vec<Exit> {
+    /// Also says whether a process looked a name up on the way.
+    fn advance(
+        &mut self,
+        until: SimTime,
+        dns: &ClusterDns,
+        log: &mut dyn FnMut(&str, LogLine),
+    ) -> (Vec<Exit>, bool) {
         let mut exits = Vec::new();
+        let mut looked_up = false;
         // A safety valve: each pass runs at least one process a step further.
         for _ in 0..1_000_000 {
             let mut wakes: Vec<(SimTime, String)> = self
@@ -184,8 +192,14 @@ impl Sandbox {
                 None => bound,
             };
             {
-                let mut host = Host { fs, view: &p.view };
+                let mut host = Host {
+                    fs,
+                    view: &p.view,
+                    dns,
+                    looked_up: false,
+                };
                 p.machine.run(bound, &mut host);
+                looked_up |= host.looked_up;
             }
             for line in p.machine.take_log() {
                 log(&name, line);
@@ -209,7 +223,7 @@ impl Sandbox {
                 }
             }
         }
-        exits
+        (exits, looked_up)
     }
 }
 
@@ -222,8 +236,12 @@ pub struct PodRuntime {
     pending_exits: Vec<Exit>,
     /// Bumped by whatever changes the sandbox from outside its processes.
     generation: u64,
-    /// The last look-ahead: (generation, its answer).
-    prediction: Option<(u64, Option<SimTime>)>,
+    /// The last look-ahead: (generation, DNS epoch, its answer).
+    prediction: Option<(u64, u64, Option<SimTime>)>,
+    /// Cluster DNS as the node's kubelet last saw it.
+    dns: Arc<ClusterDns>,
+    /// Whether a process has looked a name up: a DNS change may change its future.
+    uses_dns: bool,
     logs: BTreeMap<String, ContainerLog>,
     previous_logs: BTreeMap<String, ContainerLog>,
     /// Volumes the kubelet writes (configMap, secret, downwardAPI,
@@ -416,6 +434,8 @@ impl PodRuntime {
             pending_exits: Vec::new(),
             generation: 0,
             prediction: None,
+            dns: Arc::default(),
+            uses_dns: false,
             logs: BTreeMap::new(),
             previous_logs: BTreeMap::new(),
             read_only_volumes,
@@ -655,10 +675,23 @@ impl PodRuntime {
 
     fn catch_up(&mut self, now: SimTime) {
         let logs = &mut self.logs;
-        let exits = self.sandbox.advance(now, &mut |name, line| {
+        let (exits, looked_up) = self.sandbox.advance(now, &self.dns, &mut |name, line| {
             logs.entry(name.to_string()).or_default().push(line);
         });
+        self.uses_dns |= looked_up;
         self.pending_exits.extend(exits);
+    }
+
+    /// The cluster DNS the pod's processes ask from now on.
+    pub fn set_dns(&mut self, dns: &Arc<ClusterDns>) {
+        if !Arc::ptr_eq(&self.dns, dns) {
+            self.dns = dns.clone();
+        }
+    }
+
+    /// Whether a DNS change may change what the pod's processes do.
+    pub fn uses_dns(&self) -> bool {
+        self.uses_dns
     }
 
     /// When the next container will exit by itself (or be killed), looking
@@ -666,26 +699,32 @@ impl PodRuntime {
     pub fn next_exit(&mut self, now: SimTime) -> Option<SimTime> {
         // The processes are deterministic: a look-ahead stays true until
         // something from outside changes the sandbox, or its time is reached.
-        if let Some((generation, answer)) = self.prediction {
-            if generation == self.generation && answer.is_none_or(|t| t > now) {
+        let epoch = self.dns.epoch();
+        if let Some((generation, seen, answer)) = self.prediction {
+            if generation == self.generation && seen == epoch && answer.is_none_or(|t| t > now) {
                 return answer;
             }
         }
-        let answer = self.look_ahead(now);
-        self.prediction = Some((self.generation, answer));
+        let (answer, looked_up) = self.look_ahead(now);
+        self.uses_dns |= looked_up;
+        self.prediction = Some((self.generation, epoch, answer));
         answer
     }
 
-    fn look_ahead(&self, now: SimTime) -> Option<SimTime> {
+    /// The next exit, and whether the processes looked names up before it.
+    fn look_ahead(&self, now: SimTime) -> (Option<SimTime>, bool) {
         let mut copy = self.sandbox.clone();
         let mut sink = |_: &str, _: LogLine| {};
         let horizon = now.plus(LOOK_AHEAD);
-        let exits = copy.advance(horizon, &mut sink);
+        let (exits, looked_up) = copy.advance(horizon, &self.dns, &mut sink);
         if let Some(first) = exits.iter().map(|e| e.at).min() {
-            return Some(first);
+            return (Some(first), looked_up);
         }
         // Nothing exits this side of the horizon: look again at the next thing to happen.
-        copy.processes.values().filter_map(Process::wake).min()
+        (
+            copy.processes.values().filter_map(Process::wake).min(),
+            looked_up,
+        )
     }
 
     /// Sends SIGTERM to a container, to be killed `grace` later if it has
@@ -709,7 +748,7 @@ impl PodRuntime {
         // A trap may make it exit sooner: look ahead.
         let mut copy = self.sandbox.clone();
         let mut sink = |_: &str, _: LogLine| {};
-        let exits = copy.advance(deadline.0, &mut sink);
+        let (exits, _) = copy.advance(deadline.0, &self.dns, &mut sink);
         exits
             .into_iter()
             .find(|e| e.container == name)
@@ -774,6 +813,8 @@ impl PodRuntime {
         let mut host = Host {
             fs: &mut self.sandbox.fs,
             view: &view,
+            dns: &self.dns,
+            looked_up: false,
         };
         // A command that is not there fails as runc's exec does.
         if config.unknown == Unknown::NotFound
@@ -832,6 +873,8 @@ impl PodRuntime {
         let mut host = Host {
             fs: &mut self.sandbox.fs,
             view: &view,
+            dns: &self.dns,
+            looked_up: false,
         };
         let before = host.fs.changes();
         let session = Machine::session(argv, &env, config, now, limit, &mut host);

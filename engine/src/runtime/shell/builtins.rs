@@ -64,41 +64,6 @@ fn command_name(program: &str) -> &str {
     program
 }
 
-/// A stable, made-up address for an outside host name.
-fn fake_ip(host: &str) -> String {
-    let h = crate::rand::fnv32a(host.as_bytes());
-    format!("93.184.{}.{}", (h >> 8) % 250 + 1, h % 250 + 2)
-}
-
-/// Cluster DNS: what a name resolves to from inside a pod. Only the
-/// `kubernetes` Service exists; outside names resolve to made-up addresses.
-fn resolve(host: &str) -> Option<String> {
-    let h = host.trim_end_matches('.');
-    let cluster = [
-        "kubernetes",
-        "kubernetes.default",
-        "kubernetes.default.svc",
-        "kubernetes.default.svc.cluster.local",
-    ];
-    if cluster.contains(&h) {
-        return Some("10.96.0.1".to_string());
-    }
-    if h == "localhost" || h == "127.0.0.1" {
-        return Some("127.0.0.1".to_string());
-    }
-    if h.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Some(h.to_string());
-    }
-    if !h.contains('.')
-        || h.ends_with(".svc")
-        || h.ends_with(".cluster.local")
-        || h.ends_with(".local")
-    {
-        return None;
-    }
-    Some(fake_ip(h))
-}
-
 /// Splits `http://host:port/path` into (host, port, path).
 fn split_url(url: &str) -> (String, u16, String) {
     let rest = url
@@ -536,16 +501,22 @@ impl Machine {
                     self.write_err_host("nslookup: missing host name\n", host);
                     return Outcome::Status(1);
                 };
-                // busybox 1.28's output, as the init-container example prints it.
-                let mut text = "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n".to_string();
-                match resolve(&target) {
-                    Some(ip) => {
-                        let fqdn = if ip == "10.96.0.1" {
-                            " kubernetes.default.svc.cluster.local"
-                        } else {
-                            ""
-                        };
-                        text.push_str(&format!("Name:      {target}\nAddress 1: {ip}{fqdn}\n"));
+                // busybox 1.28's output, as the init-container and StatefulSet examples print it.
+                let mut text = format!(
+                    "Server:    {dns}\nAddress 1: {dns} kube-dns.kube-system.svc.cluster.local\n\n",
+                    dns = crate::apiserver::service_alloc::CLUSTER_DNS_IP
+                );
+                match self.lookup(&target, host) {
+                    Some(found) => {
+                        text.push_str(&format!("Name:      {target}\n"));
+                        let zone = host.dns.at(self.clock);
+                        for (i, ip) in found.addresses.iter().enumerate() {
+                            let name = zone
+                                .reverse(ip)
+                                .map(|n| format!(" {n}"))
+                                .unwrap_or_default();
+                            text.push_str(&format!("Address {}: {ip}{name}\n", i + 1));
+                        }
                         self.write_out(&text, host);
                         Outcome::Status(0)
                     }
@@ -560,7 +531,7 @@ impl Machine {
                 let Some(target) = args.iter().rev().find(|a| !a.starts_with('-')).cloned() else {
                     return Outcome::Status(1);
                 };
-                match resolve(&target) {
+                match self.lookup(&target, host).map(|r| r.addresses[0].clone()) {
                     Some(ip) => {
                         self.write_out(&format!("PING {target} ({ip}): 56 data bytes\n"), host);
                         Outcome::Forever(Forever::Idle)
@@ -1169,6 +1140,17 @@ impl Machine {
         }
     }
 
+    /// A name as the container's resolver finds it: its resolv.conf, and
+    /// cluster DNS as it stood at this process's time.
+    fn lookup(&mut self, name: &str, host: &mut Host) -> Option<crate::dns::Resolved> {
+        host.looked_up = true;
+        let resolv_conf = host
+            .fs
+            .read(host.view, "/etc/resolv.conf")
+            .unwrap_or_default();
+        crate::dns::resolve(&host.dns.at(self.clock), name, &resolv_conf)
+    }
+
     fn wget(&mut self, args: &[String], host: &mut Host) -> Outcome {
         let (flags, rest) =
             split_flags_with_values(args, &["-O", "-T", "-t", "-U", "--header", "-P"]);
@@ -1180,7 +1162,7 @@ impl Machine {
             return Outcome::Status(1);
         };
         let (h, port, path) = split_url(&url);
-        let Some(ip) = resolve(&h) else {
+        let Some(ip) = self.lookup(&h, host).map(|r| r.addresses[0].clone()) else {
             self.write_err_host(&format!("wget: bad address '{h}'\n"), host);
             return Outcome::Status(1);
         };
@@ -1233,7 +1215,7 @@ impl Machine {
             return Outcome::Status(2);
         };
         let (h, _, _) = split_url(&url);
-        let Some(ip) = resolve(&h) else {
+        let Some(ip) = self.lookup(&h, host).map(|r| r.addresses[0].clone()) else {
             self.write_err_host(&format!("curl: (6) Could not resolve host: {h}\n"), host);
             return Outcome::Status(6);
         };

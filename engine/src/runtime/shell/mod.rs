@@ -202,10 +202,13 @@ pub enum SessionEnd {
     Spinning,
 }
 
-/// Where a machine reads and writes files.
+/// Where a machine reads and writes files, and whom it asks for names.
 pub struct Host<'a> {
     pub fs: &'a mut Filesystems,
     pub view: &'a View,
+    pub dns: &'a crate::dns::ClusterDns,
+    /// Set when a process looked a name up: its future depends on DNS.
+    pub looked_up: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,23 @@
 use super::*;
 use crate::runtime::fs::{Tree, TreeId};
 
+/// A cluster with only the API server's Service.
+fn cluster_dns() -> crate::dns::ClusterDns {
+    let mut dns = crate::dns::ClusterDns::default();
+    let svc = crate::objects::Object::Service(crate::apiserver::kubernetes_service::service());
+    dns.observe(
+        &crate::store::WatchEvent {
+            revision: 1,
+            event_type: crate::store::WatchEventType::Added,
+            object_ref: crate::objects::ObjectRef::of(&svc),
+            object: Arc::new(svc),
+            previous: None,
+        },
+        SimTime(0),
+    );
+    dns
+}
+
 struct Box_ {
     fs: Filesystems,
     view: View,
@@ -14,6 +31,10 @@ fn container(unknown: Unknown) -> (Box_, Arc<Config>, BTreeMap<String, String>) 
             &["/tmp", "/etc", "/bin", "/var/log", "/root"],
             &[
                 ("/etc/hostname", "pod-a\n"),
+                (
+                    "/etc/resolv.conf",
+                    "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
+                ),
                 (
                     "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
                     "default",
@@ -57,9 +78,12 @@ fn start(script: &str) -> (Machine, Box_) {
 }
 
 fn run(m: &mut Machine, b: &mut Box_, until: SimTime) {
+    let dns = cluster_dns();
     let mut host = Host {
         fs: &mut b.fs,
         view: &b.view,
+        dns: &dns,
+        looked_up: false,
     };
     m.run(until, &mut host);
 }
@@ -406,9 +430,12 @@ fn huge_sleeps_saturate() {
 fn exec_probes_capture_output_and_time_out() {
     let (b0, config, env) = container(Unknown::NotFound);
     let mut b = b0;
+    let dns = cluster_dns();
     let mut host = Host {
         fs: &mut b.fs,
         view: &b.view,
+        dns: &dns,
+        looked_up: false,
     };
     let cat: Vec<String> = vec!["cat".into(), "/tmp/healthy".into()];
     assert_eq!(
