@@ -166,7 +166,78 @@ impl Simulation {
                 .map(|p| pod_view(p))
                 .collect(),
             deployments: self.deployment_views(),
+            services: self.service_views(),
         }
+    }
+
+    fn service_views(&self) -> Vec<crate::view::ServiceView> {
+        use k8s_openapi::api::core::v1::Service;
+        use k8s_openapi::api::discovery::v1::EndpointSlice;
+        let slices = self.api.list_typed::<EndpointSlice>(None);
+        self.api
+            .list_typed::<Service>(None)
+            .into_iter()
+            .map(|svc| {
+                let spec = svc.spec.clone().unwrap_or_default();
+                let namespace = svc.metadata.namespace_str().to_string();
+                let name = svc.metadata.name_str().to_string();
+                let endpoints = slices
+                    .iter()
+                    .filter(|s| {
+                        s.metadata.namespace_str() == namespace
+                            && s.metadata.labels.as_ref().and_then(|l| {
+                                l.get(crate::kubectl::describe::network::SERVICE_NAME_LABEL)
+                            }) == Some(&name)
+                    })
+                    .flat_map(|slice| {
+                        let ports = slice
+                            .ports
+                            .iter()
+                            .flatten()
+                            .filter_map(|p| p.port)
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        slice.endpoints.iter().map(move |e| {
+                            let conditions = e.conditions.clone().unwrap_or_default();
+                            crate::view::EndpointView {
+                                address: e.addresses.first().cloned().unwrap_or_default(),
+                                ports: ports.clone(),
+                                ready: conditions.ready.unwrap_or(true),
+                                terminating: conditions.terminating.unwrap_or(false),
+                                pod: e
+                                    .target_ref
+                                    .as_ref()
+                                    .filter(|r| r.kind.as_deref() == Some("Pod"))
+                                    .and_then(|r| r.name.clone()),
+                                node: e.node_name.clone(),
+                                hostname: e.hostname.clone(),
+                            }
+                        })
+                    })
+                    .collect();
+                crate::view::ServiceView {
+                    service_type: spec.type_.clone().unwrap_or_default(),
+                    cluster_ip: spec
+                        .cluster_ips
+                        .as_ref()
+                        .and_then(|ips| ips.first().cloned())
+                        .unwrap_or_else(|| "<none>".into()),
+                    ports: crate::kubectl::printers_network::port_string(
+                        spec.ports.as_deref().unwrap_or(&[]),
+                    ),
+                    selector: spec
+                        .selector
+                        .as_ref()
+                        .map(crate::labels::format_labels)
+                        .unwrap_or_default(),
+                    dns_name: format!("{name}.{namespace}.svc.{}", crate::dns::CLUSTER_DOMAIN),
+                    endpoints,
+                    namespace,
+                    name,
+                }
+            })
+            .collect()
     }
 
     fn deployment_views(&self) -> Vec<DeploymentView> {

@@ -13,6 +13,42 @@ pub struct ClusterView {
     pub unscheduled: Vec<PodView>,
     /// Every Deployment with the ReplicaSets it owns, for a rollout at a glance.
     pub deployments: Vec<DeploymentView>,
+    /// Every Service with its endpoints (Service → endpoints → pods).
+    pub services: Vec<ServiceView>,
+}
+
+/// A Service and the endpoints its EndpointSlices list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ServiceView {
+    pub namespace: String,
+    pub name: String,
+    /// `ClusterIP`, `NodePort`, `LoadBalancer`, `ExternalName`.
+    pub service_type: String,
+    /// As the CLUSTER-IP column prints it (`None` for a headless Service).
+    pub cluster_ip: String,
+    /// As the PORT(S) column prints it (`80/TCP`, `80:30080/TCP`).
+    pub ports: String,
+    /// `app=web`, or empty for a Service without a selector.
+    pub selector: String,
+    /// The name cluster DNS answers for it.
+    pub dns_name: String,
+    pub endpoints: Vec<EndpointView>,
+}
+
+/// One endpoint of a Service, from its EndpointSlice.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EndpointView {
+    pub address: String,
+    /// The slice's port numbers (`80`, `80,443`).
+    pub ports: String,
+    /// Traffic goes to ready endpoints only.
+    pub ready: bool,
+    pub terminating: bool,
+    /// The pod behind it (targetRef), if any.
+    pub pod: Option<String>,
+    pub node: Option<String>,
+    /// A StatefulSet pod's DNS hostname (`web-0`).
+    pub hostname: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

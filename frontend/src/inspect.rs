@@ -300,6 +300,7 @@ fn dependent_resources(kind: &str) -> &'static [&'static str] {
         "Deployment" => &["replicasets"],
         "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" => &["pods"],
         "CronJob" => &["jobs"],
+        "Service" => &["endpointslices"],
         _ => &[],
     }
 }

@@ -545,6 +545,49 @@ def test_rollout_picture(b):
     assert_no_crash(b)
 
 
+def test_services_picture(b):
+    """Service → endpoints → pods on the map; the Service in the inspector; its DNS name from a pod."""
+    saved = editor_value(b)
+    set_editor_fast(b, """apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 80
+""")
+    b.click("#apply")
+    b.click("#advance-1m")
+    web_pods = [p["name"] for p in pods(b) if p["name"].startswith("web-") and p["status"] == "Running"]
+    shown = b.script("""return [...document.querySelectorAll('.service[data-service="web"] .endpoint')]
+        .map(e => [e.classList.contains('ready'), e.querySelector('.ep-pod') && e.querySelector('.ep-pod').innerText.replace('pod', '').trim()]);""")
+    check(len(shown) == len(web_pods) and all(ready for ready, _ in shown),
+          f"the web Service does not show its {len(web_pods)} ready endpoints: {shown}")
+    check(sorted(name for _, name in shown) == sorted(web_pods), f"the endpoints are not the web pods: {shown} vs {web_pods}")
+    check(b.find_all('.service[data-service="kubernetes"]'), "the API server's own Service is not on the map")
+    dns = b.text('.service[data-service="web"] .svc-dns')
+    check(dns == "web.default.svc.cluster.local", f"the Service's DNS name is wrong: {dns!r}")
+    b.script("document.querySelector('.service[data-service=\"web\"]').scrollIntoView({block: 'center'});")
+    shot(b, "services-picture.png", docs=True)
+    b.click('.service[data-service="web"] .workload-name')
+    text = wait_for(lambda: b.text("#inspector-title") == "web" and b.text("#inspector .inspector-body"),
+                    what="the Service in the inspector")
+    check("Endpoints:" in text and "IP Family Policy:" in text, f"the Service's describe is not shown:\n{text[:1200]}")
+    b.click('#inspector .tab[data-tab="owners"]')
+    check("EndpointSlice" in b.text("#owned"), f"the Service owns no EndpointSlice: {b.text('#owned')!r}")
+    b.send_keys("#inspector", ESCAPE)
+    type_command(b, "kubectl run dns-test --image=busybox:1.28 --restart=Never -- nslookup web")
+    b.click("#advance-1m")
+    out = type_command(b, "kubectl logs dns-test")
+    check("web.default.svc.cluster.local" in out, f"cluster DNS did not answer for the Service: {out!r}")
+    type_command(b, "kubectl delete pod dns-test")
+    set_editor_fast(b, saved)
+    assert_no_crash(b)
+
+
 def test_gutter_follows_scroll(b):
     long_text = "".join(f"# line {n}\n" for n in range(1, 121))
     set_editor_fast(b, long_text)
@@ -846,6 +889,7 @@ TESTS = [
     test_faults,
     test_node_marks_and_pod_reasons,
     test_rollout_picture,
+    test_services_picture,
     test_gutter_follows_scroll,
     test_yaml_error_names_line,
     test_templates,

@@ -1,6 +1,6 @@
 //! The cluster map: you (kubectl), the control plane and the worker nodes
 //! with their pods, the pods not yet placed, the Deployments with their
-//! ReplicaSets; the shown step's flow drawn over it as arrows.
+//! ReplicaSets, the Services with their endpoints; the shown step's flow drawn over it as arrows.
 
 use std::rc::Rc;
 
@@ -14,6 +14,7 @@ use crate::components::flow::{self, FlowMarks};
 use crate::components::node_card::{is_control_plane, NodeCard};
 use crate::components::pod_chip::PodChip;
 use crate::components::rollout_chart::RolloutChart;
+use crate::components::service_map::ServiceMap;
 use crate::components::{collapse_button, use_ctx, Ctx};
 use crate::format;
 use crate::inspect::Target;
@@ -284,6 +285,9 @@ pub fn cluster_map(props: &ClusterMapProps) -> Html {
                             <div class="workloads-head">{ ctx.t("Deployment와 ReplicaSet (롤아웃)", "Deployments and their ReplicaSets (rollouts)") }</div>
                             <ul class="workload-list">{ for deployments }</ul>
                         </div>
+                    }
+                    if !view.services.is_empty() {
+                        <ServiceMap services={view.services.clone()} />
                     }
                 </div>
                 { flow_caption(&ctx, props.flow.as_ref(), props.selected.is_some()) }

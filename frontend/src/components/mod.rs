@@ -13,6 +13,7 @@ pub mod node_card;
 pub mod pod_chip;
 pub mod rich_text;
 pub mod rollout_chart;
+pub mod service_map;
 pub mod step_log;
 pub mod terminal;
 pub mod timeline;
