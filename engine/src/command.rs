@@ -166,6 +166,24 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
             ok(text)
         }
         Some("node") => sim_node_command(sim, &args[1..]),
+        // What `iptables-save -t nat` prints on a node: its kube-proxy's rules.
+        Some("iptables") => {
+            let Some(node) = args.get(1) else {
+                return fail("error: sim iptables needs a node name, like: sim iptables node-1 [default/web]");
+            };
+            let Some(proxy) = sim.kube_proxy(node) else {
+                let known = sim.kubelet_nodes().collect::<Vec<_>>().join(", ");
+                return fail(format!("error: node \"{node}\" not found (nodes: {known})"));
+            };
+            let service = args.get(2).map(|s| {
+                if s.contains('/') {
+                    s.clone()
+                } else {
+                    format!("default/{s}")
+                }
+            });
+            ok(proxy.iptables_save(service.as_deref()))
+        }
         Some("explain") => match crate::scheduler::explain::command(sim, &args[1..]) {
             Ok(text) => ok(text),
             Err(e) => fail(e),
@@ -184,7 +202,7 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 .collect())
         }
         Some(other) => fail(format!(
-            "error: unknown sim command \"{other}\" (known: step, advance, log, trail, etcd, node, explain)"
+            "error: unknown sim command \"{other}\" (known: step, advance, log, trail, etcd, node, iptables, explain)"
         )),
         None => fail("error: sim needs a command: step, advance DURATION or log [N]"),
     }

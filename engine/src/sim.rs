@@ -67,6 +67,10 @@ enum Task {
     ControllerTick {
         index: usize,
     },
+    /// A node's kube-proxy syncing its rules.
+    Proxy {
+        node: String,
+    },
 }
 
 impl Task {
@@ -92,6 +96,8 @@ pub struct Simulation {
     scheduler: Scheduler,
     controllers: Vec<Box<dyn Controller>>,
     kubelets: BTreeMap<String, Kubelet>,
+    /// Each node's kube-proxy (it runs whether or not the kubelet does).
+    proxies: BTreeMap<String, crate::kube_proxy::KubeProxy>,
     /// Each kubelet's lastStatusReportTime.
     node_status_reports: BTreeMap<String, Option<SimTime>>,
     /// Nodes whose kubelet has stopped (`sim node fail`).
@@ -128,6 +134,7 @@ impl Simulation {
             scheduler: Scheduler::default(),
             controllers: controllers::all(),
             kubelets: BTreeMap::new(),
+            proxies: BTreeMap::new(),
             node_status_reports: BTreeMap::new(),
             stopped_kubelets: BTreeSet::new(),
             queue: BTreeMap::new(),
@@ -256,6 +263,12 @@ impl Simulation {
         let name = kubelet.node_name.clone();
         kubelet::register(&mut self.api, &kubelet, self.now)?;
         self.kubelets.insert(name.clone(), kubelet);
+        // kube-proxy starts with the node and writes its rules at once.
+        self.proxies
+            .entry(name.clone())
+            .or_insert_with(|| crate::kube_proxy::KubeProxy::new(&name));
+        let now = self.now;
+        self.enqueue(Task::Proxy { node: name.clone() }, now);
         self.node_status_reports
             .insert(name.clone(), Some(self.now));
         self.stopped_kubelets.remove(&name);
@@ -338,6 +351,11 @@ impl Simulation {
 
     pub fn kubelet_running(&self, node: &str) -> bool {
         self.kubelets.contains_key(node) && !self.stopped_kubelets.contains(node)
+    }
+
+    /// A node's kube-proxy.
+    pub fn kube_proxy(&self, node: &str) -> Option<&crate::kube_proxy::KubeProxy> {
+        self.proxies.get(node)
     }
 
     /// The nodes that have a kubelet, in name order.
@@ -531,6 +549,7 @@ impl Simulation {
             Task::Kubelet { node, key } => format!("kubelet/{node} ({})", key.display_name()),
             Task::NodeHeartbeat { node } => format!("kubelet/{node}"),
             Task::ControllerTick { index } => self.controllers[*index].name().to_string(),
+            Task::Proxy { node } => format!("kube-proxy/{node}"),
         }
     }
 
@@ -636,6 +655,13 @@ impl Simulation {
                         now.plus(KUBELET_DELAY),
                     ));
                 }
+            }
+        }
+        // Every kube-proxy watches Services and EndpointSlices.
+        if dns_event {
+            for (node, proxy) in &self.proxies {
+                let at = proxy.next_sync(now.plus(KUBELET_DELAY));
+                wakes.push((Task::Proxy { node: node.clone() }, at));
             }
         }
         // ConfigMaps and Secrets go to every kubelet: their pods' volumes read them.
@@ -793,6 +819,13 @@ impl Simulation {
                     summary,
                     controller.next_tick(now),
                 )
+            }
+            Task::Proxy { node } => {
+                let Some(proxy) = self.proxies.get_mut(node) else {
+                    return None;
+                };
+                let summary = proxy.sync(&self.api, now);
+                (format!("kube-proxy/{node}"), summary, None)
             }
             Task::Kubelet { node, key } => {
                 if self.stopped_kubelets.contains(node) {

@@ -67,6 +67,9 @@ impl Target {
         match self {
             Target::Pod { .. } => vec![Tab::Describe, Tab::Yaml, Tab::Owners, Tab::Scheduling],
             Target::Node { .. } => vec![Tab::Describe, Tab::Yaml, Tab::Owners],
+            Target::Object { resource, .. } if resource == "service" => {
+                vec![Tab::Describe, Tab::Yaml, Tab::Owners, Tab::Rules]
+            }
             Target::Object { .. } => vec![Tab::Describe, Tab::Yaml, Tab::Owners],
             Target::Etcd => vec![Tab::Etcd],
         }
@@ -97,6 +100,8 @@ pub enum Tab {
     Yaml,
     Owners,
     Scheduling,
+    /// A Service's kube-proxy rules on a node.
+    Rules,
     Etcd,
 }
 
@@ -203,6 +208,23 @@ impl Inspector {
                 );
                 self.command = format!("sim explain {name} -n {ns}");
                 self.explain = Some(sim.explain_pod(&ns, &name));
+            }
+            Tab::Rules => {
+                // kube-proxy writes the same rules on every node; show a worker's.
+                let view = sim.view();
+                let node = view
+                    .nodes
+                    .iter()
+                    .map(|n| n.name.clone())
+                    .find(|n| n != "control-plane")
+                    .or_else(|| view.nodes.first().map(|n| n.name.clone()))
+                    .unwrap_or_default();
+                self.command = format!(
+                    "sim iptables {node} {}/{}",
+                    self.target.namespace().unwrap_or("default"),
+                    self.target.name()
+                );
+                self.output = Some(run(sim, &self.command));
             }
             Tab::Etcd => self.refresh_etcd(sim),
         }

@@ -578,6 +578,14 @@ spec:
     check("Endpoints:" in text and "IP Family Policy:" in text, f"the Service's describe is not shown:\n{text[:1200]}")
     b.click('#inspector .tab[data-tab="owners"]')
     check("EndpointSlice" in b.text("#owned"), f"the Service owns no EndpointSlice: {b.text('#owned')!r}")
+    # kube-proxy's rules for it: the cluster IP jumps to a chain that picks an endpoint.
+    b.click('#inspector .tab[data-tab="rules"]')
+    rules = wait_for(lambda: b.text("#inspector .inspector-body"), what="the Service's kube-proxy rules")
+    dnat = [line for line in rules.splitlines() if "DNAT --to-destination" in line]
+    check("KUBE-SVC-" in rules and len(dnat) == len(web_pods),
+          f"the rules do not send the cluster IP to each of the {len(web_pods)} pods:\n{rules[:1500]}")
+    check("sim iptables" in b.text("#inspector"), "the rules tab does not say which command shows them")
+    shot(b, "service-rules.png", docs=True)
     b.send_keys("#inspector", ESCAPE)
     type_command(b, "kubectl run dns-test --image=busybox:1.28 --restart=Never -- nslookup web")
     b.click("#advance-1m")

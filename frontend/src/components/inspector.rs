@@ -24,6 +24,7 @@ fn tab_label(ctx: &Ctx, tab: Tab) -> &'static str {
         Tab::Yaml => ctx.t("저장된 객체", "As stored"),
         Tab::Owners => ctx.t("소유 관계", "Owners"),
         Tab::Scheduling => ctx.t("스케줄링", "Scheduling"),
+        Tab::Rules => ctx.t("kube-proxy 규칙", "kube-proxy rules"),
         Tab::Etcd => "etcd",
     }
 }
@@ -316,7 +317,7 @@ pub fn inspector_panel(props: &InspectorProps) -> Html {
         }
     } else {
         match inspector.tab {
-            Tab::Describe | Tab::Yaml => match &inspector.output {
+            Tab::Describe | Tab::Yaml | Tab::Rules => match &inspector.output {
                 Some(out) if out.success => html! { <pre class="obj-text">{ &out.stdout }</pre> },
                 Some(out) => html! { <pre class="obj-text term-stderr">{ &out.stderr }</pre> },
                 None => html! {},
