@@ -317,7 +317,24 @@ pub fn inspector_panel(props: &InspectorProps) -> Html {
         }
     } else {
         match inspector.tab {
-            Tab::Describe | Tab::Yaml | Tab::Rules => match &inspector.output {
+            Tab::Rules => match &inspector.output {
+                Some(out) if out.success => html! {
+                    <>
+                        <p class="tab-help">{ ctx.t(
+                            "kube-proxy가 노드마다 쓰는 nat 규칙입니다. 클러스터 IP로 가는 패킷은 KUBE-SERVICES에서 이 Service의 KUBE-SVC 체인으로 가고, 거기서 준비된 엔드포인트 하나가 무작위로 (1/n, 1/(n-1), …) 골라집니다. 각 KUBE-SEP 체인은 목적지를 그 파드의 주소로 바꿉니다 (DNAT).",
+                            "The nat rules kube-proxy writes on every node. A packet to the cluster IP goes from KUBE-SERVICES to this Service's KUBE-SVC chain, which picks one ready endpoint at random (1/n, then 1/(n-1), …); each KUBE-SEP chain rewrites the destination to that pod (DNAT).") }</p>
+                        <div class="obj-text rules-text">
+                            // Words stay whole (`-j`, chain names); lines wrap between them.
+                            { for out.stdout.lines().map(|line| html! {
+                                <div class="rule">{ for line.split(' ').map(|w| html! { <><span class="w">{ w }</span>{ " " }</> }) }</div>
+                            }) }
+                        </div>
+                    </>
+                },
+                Some(out) => html! { <pre class="obj-text term-stderr">{ &out.stderr }</pre> },
+                None => html! {},
+            },
+            Tab::Describe | Tab::Yaml => match &inspector.output {
                 Some(out) if out.success => html! { <pre class="obj-text">{ &out.stdout }</pre> },
                 Some(out) => html! { <pre class="obj-text term-stderr">{ &out.stderr }</pre> },
                 None => html! {},
