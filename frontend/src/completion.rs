@@ -8,6 +8,7 @@ pub struct Names {
     pub nodes: Vec<String>,
     pub deployments: Vec<String>,
     pub replicasets: Vec<String>,
+    pub services: Vec<String>,
     pub namespaces: Vec<String>,
     pub files: Vec<String>,
 }
@@ -56,7 +57,9 @@ const RESOURCES: &[&str] = &[
     "serviceaccounts",
     "leases",
 ];
-const SIM: &[&str] = &["step", "advance", "log", "trail", "explain", "etcd", "node"];
+const SIM: &[&str] = &[
+    "step", "advance", "log", "trail", "explain", "etcd", "node", "iptables",
+];
 const ROLLOUT: &[&str] = &["status", "history", "undo", "pause", "resume", "restart"];
 const DURATIONS: &[&str] = &["1s", "5s", "10s", "30s", "1m", "5m"];
 const OUTPUTS: &[&str] = &["wide", "yaml", "json", "name"];
@@ -67,6 +70,7 @@ fn names_for<'a>(resource: &str, names: &'a Names) -> &'a [String] {
         "node" | "no" => &names.nodes,
         "deployment" | "deploy" => &names.deployments,
         "replicaset" | "rs" => &names.replicasets,
+        "service" | "svc" => &names.services,
         "namespace" | "n" => &names.namespaces,
         _ => &[],
     }
@@ -171,6 +175,8 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
             .collect(),
         ["sim", "node"] => vec!["add".into(), "fail".into(), "recover".into()],
         ["sim", "node", "fail" | "recover"] => names.nodes.clone(),
+        ["sim", "iptables"] => names.nodes.clone(),
+        ["sim", "iptables", _] => names.services.clone(),
         _ => Vec::new(),
     }
 }
@@ -241,9 +247,24 @@ mod tests {
             nodes: vec!["node-1".into(), "node-2".into()],
             deployments: vec!["web".into()],
             replicasets: vec![],
+            services: vec!["kubernetes".into(), "web".into()],
             namespaces: vec!["default".into(), "kube-system".into()],
             files: vec!["manifest.yaml".into()],
         }
+    }
+
+    #[test]
+    fn completes_nodes_and_services_for_iptables() {
+        let n = names();
+        assert_eq!(complete("sim ipt", &n).line, "sim iptables ");
+        assert_eq!(
+            complete("sim iptables node-2 w", &n).line,
+            "sim iptables node-2 web "
+        );
+        assert_eq!(
+            complete("kubectl describe svc k", &n).line,
+            "kubectl describe svc kubernetes "
+        );
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn names(view: &ClusterView, files: &BTreeMap<String, String>) -> Names {
             .flat_map(|d| &d.replica_sets)
             .map(|r| r.name.clone())
             .collect(),
+        services: view.services.iter().map(|s| s.name.clone()).collect(),
         namespaces: vec![
             "default".into(),
             "kube-node-lease".into(),
