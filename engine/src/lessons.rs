@@ -126,6 +126,8 @@ pub enum Check {
     Object(ObjectCheck),
     /// A node's readiness, cordon and taints.
     Node(NodeCheck),
+    /// A Service's endpoints (ready and not), and whether cluster DNS answers for it.
+    Service(ServiceCheck),
     /// The learner ran a command (the last one, or any), and how it ended.
     Command(CommandCheck),
 }
@@ -238,6 +240,23 @@ pub struct NodeCheck {
     pub has_taint: Option<String>,
     #[serde(default)]
     pub exists: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceCheck {
+    pub name: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Exactly this many endpoints of its EndpointSlices are ready.
+    #[serde(default)]
+    pub ready_endpoints: Option<usize>,
+    /// Exactly this many are listed but not ready.
+    #[serde(default)]
+    pub not_ready_endpoints: Option<usize>,
+    /// Cluster DNS answers for `<name>.<namespace>.svc.cluster.local`.
+    #[serde(default)]
+    pub resolves: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -416,6 +435,35 @@ impl Check {
                     && c.unschedulable.is_none_or(|u| u == cordoned)
                     && c.has_taint.as_deref().is_none_or(tainted);
                 result(ok, format!("node {} is {status}", c.name))
+            }
+            Check::Service(c) => {
+                let ns = c.namespace.as_deref().unwrap_or("default");
+                let view = sim.view();
+                let Some(svc) = view
+                    .services
+                    .iter()
+                    .find(|s| s.namespace == ns && s.name == c.name)
+                else {
+                    return result(false, format!("service {} does not exist", c.name));
+                };
+                let ready = svc.endpoints.iter().filter(|e| e.ready).count();
+                let not_ready = svc.endpoints.len() - ready;
+                let resolves = sim.dns_answers(&svc.dns_name);
+                let ok = c.ready_endpoints.is_none_or(|n| n == ready)
+                    && c.not_ready_endpoints.is_none_or(|n| n == not_ready)
+                    && c.resolves.is_none_or(|r| r == resolves);
+                result(
+                    ok,
+                    format!(
+                        "service {}: {ready} ready and {not_ready} not ready endpoints; DNS {}",
+                        c.name,
+                        if resolves {
+                            "answers"
+                        } else {
+                            "does not answer"
+                        }
+                    ),
+                )
             }
             Check::Command(c) => {
                 let recent = &session.history[since.min(session.history.len())..];

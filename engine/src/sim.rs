@@ -353,6 +353,14 @@ impl Simulation {
         self.kubelets.contains_key(node) && !self.stopped_kubelets.contains(node)
     }
 
+    /// Whether cluster DNS answers for a fully qualified name now.
+    pub fn dns_answers(&self, fqdn: &str) -> bool {
+        matches!(
+            self.dns.at(self.now).lookup(fqdn),
+            crate::dns::Answer::Addresses(_) | crate::dns::Answer::Alias(_)
+        )
+    }
+
     /// A node's kube-proxy.
     pub fn kube_proxy(&self, node: &str) -> Option<&crate::kube_proxy::KubeProxy> {
         self.proxies.get(node)
