@@ -22,8 +22,8 @@ pub struct Completion {
 
 const PROGRAMS: &[&str] = &["kubectl", "sim", "clear", "help"];
 const KUBECTL: &[&str] = &[
-    "apply", "auth", "cordon", "create", "delete", "describe", "drain", "exec", "get", "label",
-    "logs", "rollout", "run", "scale", "set", "taint", "uncordon",
+    "apply", "auth", "cordon", "create", "delete", "describe", "drain", "exec", "expose", "get",
+    "label", "logs", "rollout", "run", "scale", "set", "taint", "uncordon",
 ];
 const CREATE: &[&str] = &["configmap", "deployment", "namespace", "secret"];
 const CREATE_SECRET: &[&str] = &["docker-registry", "generic", "tls"];
@@ -136,6 +136,13 @@ fn candidates(before: &[&str], names: &Names) -> Vec<String> {
             .chain(names.deployments.iter().map(|d| format!("deployment/{d}")))
             .collect(),
         ["kubectl" | "k", "set"] => vec!["image".into()],
+        ["kubectl" | "k", "expose"] => vec![
+            "deployment".into(),
+            "pod".into(),
+            "replicaset".into(),
+            "service".into(),
+        ],
+        ["kubectl" | "k", "expose", resource] => names_for(resource, names).to_vec(),
         ["kubectl" | "k", "scale"] => names
             .deployments
             .iter()
@@ -301,7 +308,9 @@ mod tests {
             "kubectl scale deployment/web "
         );
         assert_eq!(complete("sim etcd ls ", &n).line, "sim etcd ls /registry/");
-        assert_eq!(complete("kubectl ex", &n).line, "kubectl exec ");
+        assert_eq!(complete("kubectl exe", &n).line, "kubectl exec ");
+        assert_eq!(complete("kubectl ex", &n).choices, ["exec", "expose"]);
+        assert_eq!(complete("kubectl expose deployment w", &n).line, "kubectl expose deployment web ");
         assert_eq!(complete("kubectl exec b", &n).line, "kubectl exec big ");
         assert_eq!(
             complete("kubectl exec -c app d", &n).line,

@@ -9,6 +9,7 @@ pub mod create_config;
 pub mod describe;
 pub mod drain;
 pub mod exec;
+pub mod expose;
 pub mod label;
 pub mod logs;
 pub mod nodes;
@@ -191,6 +192,10 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
             let (rest, namespace) = take_namespace(&args[1..]);
             return create::run(sim, &user, &rest, &namespace);
         }
+        "expose" => {
+            let (rest, namespace) = take_namespace(&args[1..]);
+            return expose::run(sim, &user, &rest, &namespace);
+        }
         "create" => {
             let (rest, namespace) = take_namespace_flag(&args[1..]);
             return create::create_command(sim, &user, &rest, namespace.as_deref(), files);
@@ -216,7 +221,7 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
         "auth" => auth::can_i(sim, &user, &flags.positional, flags.namespace.as_deref(), flags.all_namespaces),
         other => fail(format!(
-            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, get, describe, logs, exec, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
+            "error: unknown command \"{other}\" for \"kubectl\"\nkubeplay's kubectl knows: apply, create, run, expose, get, describe, logs, exec, delete, scale, set image, rollout, auth, cordon, uncordon, drain, taint, label"
         )),
     }
 }
