@@ -829,9 +829,7 @@ impl Simulation {
                 )
             }
             Task::Proxy { node } => {
-                let Some(proxy) = self.proxies.get_mut(node) else {
-                    return None;
-                };
+                let proxy = self.proxies.get_mut(node)?;
                 let summary = proxy.sync(&self.api, now);
                 (format!("kube-proxy/{node}"), summary, None)
             }
