@@ -50,18 +50,6 @@ pub static KNOWN: &[KnownKind] = &[
     },
     KnownKind {
         info: KindInfo {
-            kind: "Endpoints",
-            api_version: "v1",
-            group: "",
-            plural: "endpoints",
-            singular: "endpoints",
-            short_names: &["ep"],
-            etcd_prefix: "services/endpoints",
-            namespaced: true,
-        },
-    },
-    KnownKind {
-        info: KindInfo {
             kind: "PodTemplate",
             api_version: "v1",
             group: "",

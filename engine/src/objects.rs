@@ -6,8 +6,8 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret,
-    Service, ServiceAccount,
+    ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
+    Secret, Service, ServiceAccount,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -261,6 +261,10 @@ kinds! {
     Service(Service) {
         api_version: "v1", group: "", plural: "services", singular: "service",
         short: ["svc"], etcd: "services/specs", namespaced: true
+    },
+    Endpoints(Endpoints) {
+        api_version: "v1", group: "", plural: "endpoints", singular: "endpoints",
+        short: ["ep"], etcd: "services/endpoints", namespaced: true
     },
     EndpointSlice(EndpointSlice) {
         api_version: "discovery.k8s.io/v1", group: "discovery.k8s.io", plural: "endpointslices", singular: "endpointslice",

@@ -218,6 +218,10 @@ impl Simulation {
         self.api
             .create(self.now, Object::Service(kubernetes))
             .expect("the kubernetes Service is valid");
+        let endpoints = crate::apiserver::kubernetes_service::endpoints();
+        self.api
+            .create(self.now, Object::Endpoints(endpoints))
+            .expect("the kubernetes Endpoints are valid");
         let slice = crate::apiserver::kubernetes_service::endpoint_slice();
         self.api
             .create(self.now, Object::EndpointSlice(slice))

@@ -164,6 +164,7 @@ fn typed_decode(kind: Kind, value: Value) -> Result<Object, serde_json::Error> {
         Kind::ConfigMap => from_value::<core::ConfigMap>(value)?.into(),
         Kind::Secret => from_value::<core::Secret>(value)?.into(),
         Kind::Service => from_value::<core::Service>(value)?.into(),
+        Kind::Endpoints => from_value::<core::Endpoints>(value)?.into(),
         Kind::EndpointSlice => {
             from_value::<k8s_openapi::api::discovery::v1::EndpointSlice>(value)?.into()
         }

@@ -1,10 +1,13 @@
 //! The API server's own Service: `kubernetes` in `default`, at the first
-//! address of the service range, with an EndpointSlice that the API server
-//! keeps pointing at itself (pkg/controlplane/controller/kubernetesservice
+//! address of the service range, with an Endpoints object and an
+//! EndpointSlice that the API server keeps pointing at itself (pkg/controlplane/controller/kubernetesservice
 //! and the endpoint reconciler). No selector: the EndpointSlice controller
 //! leaves it alone.
 
-use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec, ServiceStatus};
+use k8s_openapi::api::core::v1::{
+    EndpointAddress, EndpointPort as CoreEndpointPort, EndpointSubset, Endpoints, Service,
+    ServicePort, ServiceSpec, ServiceStatus,
+};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -60,6 +63,35 @@ pub fn endpoint_slice() -> EndpointSlice {
             port: Some(API_SERVER_PORT),
             protocol: Some("TCP".into()),
             app_protocol: None,
+        }]),
+    }
+}
+
+/// The v1 Endpoints the endpoint reconciler writes; the mirroring
+/// controller is told to leave it alone.
+pub fn endpoints() -> Endpoints {
+    let mut metadata = super::new_meta("default", Some("kubernetes"), None);
+    metadata.labels = Some(
+        [(
+            "endpointslice.kubernetes.io/skip-mirror".to_string(),
+            "true".to_string(),
+        )]
+        .into(),
+    );
+    Endpoints {
+        metadata,
+        subsets: Some(vec![EndpointSubset {
+            addresses: Some(vec![EndpointAddress {
+                ip: API_SERVER_ADDRESS.into(),
+                ..Default::default()
+            }]),
+            not_ready_addresses: None,
+            ports: Some(vec![CoreEndpointPort {
+                name: Some("https".into()),
+                port: API_SERVER_PORT,
+                protocol: Some("TCP".into()),
+                app_protocol: None,
+            }]),
         }]),
     }
 }

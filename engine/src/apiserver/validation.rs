@@ -208,6 +208,7 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
             validate_labels(&svc.metadata, "metadata", &mut errors);
             super::validation_service::validate_service(svc, &mut errors);
         }
+        Object::Endpoints(ep) => validate_object_meta(&ep.metadata, false, &mut errors),
         Object::EndpointSlice(slice) => {
             validate_object_meta(&slice.metadata, false, &mut errors);
             super::validation_service::validate_endpoint_slice(slice, &mut errors);

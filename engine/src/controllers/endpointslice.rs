@@ -25,7 +25,7 @@ use super::{Context, Controller, Reconciled};
 use crate::kubectl::describe::network::SERVICE_NAME_LABEL;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
-use crate::store::WatchEvent;
+use crate::store::{WatchEvent, WatchEventType};
 
 pub const NAME: &str = "endpointslice-controller";
 /// The managed-by label's value: slices others manage are left alone.
@@ -99,8 +99,11 @@ impl Controller for EndpointSliceController {
                 keys.dedup();
                 keys
             }
-            // A slice changed or deleted by someone else is put back.
-            Object::EndpointSlice(slice) if managed_by_us(slice) => {
+            // A slice someone deleted is put back (the controller's own
+            // writes do not wake it: its endpointSliceTracker knows them).
+            Object::EndpointSlice(slice)
+                if managed_by_us(slice) && event.event_type == WatchEventType::Deleted =>
+            {
                 service_of(slice).map(service_key).into_iter().collect()
             }
             _ => Vec::new(),

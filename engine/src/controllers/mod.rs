@@ -5,6 +5,7 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod endpoints;
 pub mod endpointslice;
 pub mod garbage_collector;
 pub mod history;
@@ -155,6 +156,7 @@ pub fn all() -> Vec<Box<dyn Controller>> {
         Box::new(job::JobController),
         Box::new(cronjob::CronJobController),
         Box::new(endpointslice::EndpointSliceController),
+        Box::new(endpoints::EndpointsController),
         Box::new(garbage_collector::GarbageCollector),
         Box::new(namespace::NamespaceController),
         Box::new(node_lifecycle::NodeLifecycleController::default()),

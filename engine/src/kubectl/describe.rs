@@ -1176,6 +1176,7 @@ pub fn run(
             Object::Secret(secret) => config::describe_secret(secret),
             Object::Service(svc) => network::describe_service(sim, svc),
             Object::EndpointSlice(slice) => network::describe_endpoint_slice(sim, slice),
+            Object::Endpoints(ep) => network::describe_endpoints(sim, ep),
             other => describe_generic(sim, other),
         });
     }

@@ -213,9 +213,9 @@ pub fn run(sim: &mut Simulation, args: &[String], files: &dyn FileSource) -> Com
     };
     match subcommand.as_str() {
         "apply" => apply(sim, &flags, files, &user),
-        "get" => get(sim, &flags, &user),
+        "get" => with_deprecation(&flags, get(sim, &flags, &user)),
         "delete" => delete(sim, &flags, files, &user),
-        "describe" => describe::run(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.selector.as_deref()),
+        "describe" => with_deprecation(&flags, describe::run(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.selector.as_deref())),
         "rollout" => rollout::rollout(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.revision),
         "scale" => rollout::scale(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default"), flags.replicas),
         "set" => rollout::set_image(sim, &user, &flags.positional, flags.namespace.as_deref().unwrap_or("default")),
@@ -253,6 +253,20 @@ fn apply(
             out.stderr.push_str(&format!("{}\n", error.with_position()));
             out.success = false;
         }
+    }
+    out
+}
+
+/// The API server's warning on every read of v1 Endpoints, printed first as kubectl prints warnings.
+fn with_deprecation(flags: &Flags, mut out: CommandOutput) -> CommandOutput {
+    let reads_endpoints = flags.positional.first().is_some_and(|types| {
+        types
+            .split(',')
+            .map(|t| t.split('/').next().unwrap_or(t))
+            .any(|t| Kind::from_resource_arg(t) == Some(Kind::Endpoints))
+    });
+    if reads_endpoints {
+        out.stderr = format!("{}\n{}", printers_network::ENDPOINTS_DEPRECATED, out.stderr);
     }
     out
 }

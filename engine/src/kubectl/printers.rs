@@ -108,6 +108,7 @@ pub fn table(
             "AGE",
         ],
         Kind::EndpointSlice => vec!["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+        Kind::Endpoints => vec!["NAME", "ENDPOINTS", "AGE"],
         Kind::Role | Kind::ClusterRole => vec!["NAME", "CREATED AT"],
         Kind::RoleBinding | Kind::ClusterRoleBinding => vec!["NAME", "ROLE", "AGE"],
     };
@@ -167,6 +168,7 @@ pub fn table(
             Object::Node(n) => node_row(n, wide, now),
             Object::Service(svc) => super::printers_network::service_row(svc, wide, now),
             Object::EndpointSlice(slice) => super::printers_network::endpoint_slice_row(slice, now),
+            Object::Endpoints(ep) => super::printers_network::endpoints_row(ep, now),
             Object::Namespace(ns) => namespace_row(ns, now),
             Object::Event(e) => event_row(e, now),
             Object::ServiceAccount(sa) => vec![

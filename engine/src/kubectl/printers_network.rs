@@ -1,8 +1,8 @@
-//! `kubectl get` rows for Services and EndpointSlices, as
+//! `kubectl get` rows for Services, Endpoints and EndpointSlices, as
 //! pkg/printers/internalversion/printers.go prints them (printService,
-//! printEndpointSlice).
+//! printEndpoints, printEndpointSlice).
 
-use k8s_openapi::api::core::v1::{Service, ServicePort};
+use k8s_openapi::api::core::v1::{Endpoints, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 
 use super::printers::age;
@@ -122,6 +122,47 @@ fn list_with_more(items: &[String]) -> String {
     let shown = items[..items.len().min(MAX)].join(",");
     if items.len() > MAX {
         format!("{shown} + {} more...", items.len() - MAX)
+    } else {
+        shown
+    }
+}
+
+/// What the API server warns about on every read of a v1 Endpoints object.
+pub const ENDPOINTS_DEPRECATED: &str =
+    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
+
+/// printEndpoints.
+pub fn endpoints_row(ep: &Endpoints, now: SimTime) -> Vec<String> {
+    vec![
+        ep.metadata.name_str().to_string(),
+        format_endpoints(ep),
+        age(&ep.metadata, now),
+    ]
+}
+
+/// formatEndpoints: the ready `ip:port`s, three of them, then `+ N more...`;
+/// `<none>` without subsets, nothing when none is ready.
+fn format_endpoints(ep: &Endpoints) -> String {
+    const MAX: usize = 3;
+    let subsets = ep.subsets.as_deref().unwrap_or(&[]);
+    if subsets.is_empty() {
+        return "<none>".into();
+    }
+    let mut all = Vec::new();
+    for subset in subsets {
+        let addresses = subset.addresses.as_deref().unwrap_or(&[]);
+        match subset.ports.as_deref().filter(|p| !p.is_empty()) {
+            None => all.extend(addresses.iter().map(|a| a.ip.clone())),
+            Some(ports) => {
+                for port in ports {
+                    all.extend(addresses.iter().map(|a| format!("{}:{}", a.ip, port.port)));
+                }
+            }
+        }
+    }
+    let shown = all[..all.len().min(MAX)].join(",");
+    if all.len() > MAX {
+        format!("{shown} + {} more...", all.len() - MAX)
     } else {
         shown
     }

@@ -1,7 +1,8 @@
-//! `kubectl describe` for Services and EndpointSlices (describe.go:
-//! describeService with formatEndpointSlices, describeEndpointSliceV1).
+//! `kubectl describe` for Services, Endpoints and EndpointSlices
+//! (describe.go: describeService with formatEndpointSlices,
+//! describeEndpoints, describeEndpointSliceV1).
 
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Endpoints, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -257,4 +258,69 @@ pub(super) fn describe_endpoint_slice(sim: &Simulation, slice: &EndpointSlice) -
         return out + &last.render(0);
     }
     out + &last.render(0) + &events
+}
+
+/// describeEndpoints: each subset's ready and not-ready addresses and its ports.
+pub(super) fn describe_endpoints(sim: &Simulation, ep: &Endpoints) -> String {
+    let meta = &ep.metadata;
+    let mut head = Block::default();
+    head.add("Name", meta.name_str());
+    head.add("Namespace", meta.namespace_str());
+    head.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
+    head.add_lines("Annotations", annotations(meta));
+    let mut out = head.render(0);
+    out.push_str("Subsets:\n");
+    for subset in ep.subsets.iter().flatten() {
+        let join = |list: Option<&Vec<k8s_openapi::api::core::v1::EndpointAddress>>| {
+            let ips: Vec<&str> = list
+                .iter()
+                .flat_map(|l| l.iter())
+                .map(|a| a.ip.as_str())
+                .collect();
+            if ips.is_empty() {
+                "<none>".to_string()
+            } else {
+                ips.join(",")
+            }
+        };
+        let mut b = Block::default();
+        b.add("  Addresses", join(subset.addresses.as_ref()));
+        b.add(
+            "  NotReadyAddresses",
+            join(subset.not_ready_addresses.as_ref()),
+        );
+        out.push_str(&b.render(0));
+        if let Some(ports) = subset.ports.as_ref().filter(|p| !p.is_empty()) {
+            out.push_str("  Ports:\n");
+            let mut rows = vec![
+                ["Name".to_string(), "Port".into(), "Protocol".into()],
+                ["----".to_string(), "----".into(), "--------".into()],
+            ];
+            for p in ports {
+                rows.push([
+                    p.name
+                        .clone()
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| "<unset>".into()),
+                    p.port.to_string(),
+                    p.protocol.clone().unwrap_or_default(),
+                ]);
+            }
+            let widths: Vec<usize> = (0..2)
+                .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0) + 2)
+                .collect();
+            for r in &rows {
+                out.push_str(&format!(
+                    "    {:<w0$}{:<w1$}{}\n",
+                    r[0],
+                    r[1],
+                    r[2],
+                    w0 = widths[0],
+                    w1 = widths[1]
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    out + &events(sim, &Object::Endpoints(ep.clone()))
 }
