@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(complete("sim etcd ls ", &n).line, "sim etcd ls /registry/");
         assert_eq!(complete("kubectl exe", &n).line, "kubectl exec ");
         assert_eq!(complete("kubectl ex", &n).choices, ["exec", "expose"]);
-        assert_eq!(complete("kubectl expose deployment w", &n).line, "kubectl expose deployment web ");
+        assert_eq!(
+            complete("kubectl expose deployment w", &n).line,
+            "kubectl expose deployment web "
+        );
         assert_eq!(complete("kubectl exec b", &n).line, "kubectl exec big ");
         assert_eq!(
             complete("kubectl exec -c app d", &n).line,

@@ -243,7 +243,8 @@ impl ApiServer {
         if !errors.is_empty() {
             return Err(errors::invalid(info.kind, &object_ref.name, &errors));
         }
-        let spec_changed = spec_json(&old) != spec_json(&object);
+        // Only kinds that count generations need the (costly) spec comparison.
+        let spec_changed = old.meta().generation.is_some() && spec_json(&old) != spec_json(&object);
         {
             let old_meta = old.meta();
             let meta = object.meta_mut();

@@ -132,16 +132,17 @@ impl Controller for EndpointSliceController {
         }) else {
             return Reconciled::nothing();
         };
-        let pods: Vec<Pod> = ctx
-            .api
-            .list_typed::<Pod>(Some(&namespace))
-            .into_iter()
-            .filter(|p| selects(&service, p) && should_be_in_endpoints(p))
-            .cloned()
-            .collect();
         // Endpoints grouped by their ports, each group in pod-name order.
         let mut desired: BTreeMap<Vec<PortKey>, Vec<Endpoint>> = BTreeMap::new();
-        for pod in &pods {
+        let (mut selected, mut ready) = (0, 0);
+        for pod in ctx.api.list_typed::<Pod>(Some(&namespace)) {
+            if !selects(&service, pod) || !should_be_in_endpoints(pod) {
+                continue;
+            }
+            selected += 1;
+            if podutil::is_ready(pod) && !pod.metadata.is_deleting() {
+                ready += 1;
+            }
             let ports = endpoint_ports(&service, pod);
             desired
                 .entry(ports.iter().map(PortKey::of).collect())
@@ -211,10 +212,6 @@ impl Controller for EndpointSliceController {
         if created + updated + deleted == 0 {
             return Reconciled::nothing();
         }
-        let ready = pods
-            .iter()
-            .filter(|p| podutil::is_ready(p) && !p.metadata.is_deleting())
-            .count();
         let verb = match (created, updated, deleted) {
             (c, 0, 0) if c > 0 => "created",
             (0, _, 0) => "updated",
@@ -223,10 +220,7 @@ impl Controller for EndpointSliceController {
         };
         Reconciled::did(format!(
             "{verb} the EndpointSlices of service {}/{}: {} of {} selected pods ready",
-            namespace,
-            key.name,
-            ready,
-            pods.len()
+            namespace, key.name, ready, selected
         ))
     }
 }

@@ -11,6 +11,10 @@ use crate::components::use_ctx;
 use crate::inspect::Target;
 use crate::state::Action;
 
+/// Endpoints listed per Service; the rest are counted (a 200-pod Service
+/// would otherwise be 200 rows redrawn on every step).
+const SHOWN_ENDPOINTS: usize = 12;
+
 #[derive(Properties, PartialEq)]
 pub struct ServiceMapProps {
     pub services: Vec<ServiceView>,
@@ -41,7 +45,8 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
         } else {
             ctx.t("셀렉터에 맞는 파드가 없습니다", "no pod matches its selector")
         };
-        let endpoints = svc.endpoints.iter().map(|e| {
+        let hidden = svc.endpoints.len().saturating_sub(SHOWN_ENDPOINTS);
+        let endpoints = svc.endpoints.iter().take(SHOWN_ENDPOINTS).map(|e| {
             let state = if e.terminating {
                 "terminating"
             } else if e.ready {
@@ -106,7 +111,16 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
                         <div class="svc-empty muted">{ empty_note }</div>
                     }
                 } else {
-                    <ul class="endpoints">{ for endpoints }</ul>
+                    <ul class="endpoints">
+                        { for endpoints }
+                        if hidden > 0 {
+                            <li class="endpoint more muted">
+                                { ctx.lang.pick(
+                                    format!("외 {hidden}개 (kubectl get endpointslices -l kubernetes.io/service-name={})", svc.name),
+                                    format!("and {hidden} more (kubectl get endpointslices -l kubernetes.io/service-name={})", svc.name)) }
+                            </li>
+                        }
+                    </ul>
                 }
             </li>
         }
