@@ -48,6 +48,8 @@ const RESOURCES: &[&str] = &[
     "jobs",
     "cronjobs",
     "services",
+    "endpointslices",
+    "endpoints",
     "configmaps",
     "secrets",
     "roles",
@@ -56,6 +58,7 @@ const RESOURCES: &[&str] = &[
     "clusterrolebindings",
     "serviceaccounts",
     "leases",
+    "all",
 ];
 const SIM: &[&str] = &[
     "step", "advance", "log", "trail", "explain", "etcd", "node", "iptables",

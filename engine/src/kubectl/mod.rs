@@ -317,7 +317,24 @@ fn get_many(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
     out
 }
 
+/// The `all` category, in discovery's order of groups and resources.
+const CATEGORY_ALL: &str =
+    "pods,services,daemonsets.apps,deployments.apps,replicasets.apps,statefulsets.apps,cronjobs.batch,jobs.batch";
+
 fn get(sim: &Simulation, flags: &Flags, user: &UserInfo) -> CommandOutput {
+    if flags
+        .positional
+        .first()
+        .is_some_and(|r| r.split(',').any(|t| t == "all"))
+    {
+        let mut expanded = flags.clone();
+        expanded.positional[0] = flags.positional[0]
+            .split(',')
+            .map(|t| if t == "all" { CATEGORY_ALL } else { t })
+            .collect::<Vec<_>>()
+            .join(",");
+        return get_many(sim, &expanded, user);
+    }
     if flags.positional.first().is_some_and(|r| r.contains(',')) {
         return get_many(sim, flags, user);
     }
