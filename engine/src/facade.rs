@@ -289,7 +289,7 @@ impl Simulation {
                         ),
                     })
                     .collect();
-                owned.sort_by(|a, b| {
+                crate::sorting::sort_by(&mut owned, |a, b| {
                     let rev = |r: &ReplicaSetView| r.revision.parse::<i64>().unwrap_or(0);
                     rev(b).cmp(&rev(a)).then_with(|| a.name.cmp(&b.name))
                 });

@@ -82,7 +82,7 @@ pub fn run(words: &[String], input: &str) -> (String, String, i32) {
         },
         "sort" => {
             let mut sorted = lines.clone();
-            sorted.sort();
+            crate::sorting::sort(&mut sorted);
             if args.iter().any(|a| a == "-r") {
                 sorted.reverse();
             }

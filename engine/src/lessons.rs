@@ -561,7 +561,7 @@ fn pods(sim: &Simulation, c: &PodsCheck) -> CheckResult {
         .iter()
         .filter_map(|p| podutil::node_name(p))
         .collect();
-    nodes.sort();
+    crate::sorting::sort(&mut nodes);
     nodes.dedup();
     let ok = c.count.is_none_or(|want| n == want)
         && c.min.is_none_or(|min| n >= min)

@@ -32,6 +32,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod sha256;
 pub mod sim;
+pub mod sorting;
 pub mod storage;
 pub mod store;
 pub mod time;

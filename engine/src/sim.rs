@@ -7,6 +7,7 @@
 //! those writes produce queue the reactions, each after a small fixed delay
 //! so a learner can follow them one by one.
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::apiserver::ApiServer;
@@ -459,7 +460,7 @@ impl Simulation {
             .into_iter()
             .filter(|p| crate::podutil::node_name(p) == Some(node))
             .map(|p| ObjectRef::of(&Object::Pod(p.clone())))
-            .collect();
+            .collect_set();
         if let Some(kubelet) = self.kubelets.get(node) {
             pods.extend(kubelet.known_pods());
         }
@@ -568,7 +569,7 @@ impl Simulation {
     /// The steps a step caused, directly or through others, oldest first:
     /// the causality trail from a learner's apply to every reaction.
     pub fn trail(&self, step_id: u64) -> Vec<&StepRecord> {
-        let mut ids = std::collections::BTreeSet::from([step_id]);
+        let mut ids = std::iter::once(step_id).collect_set();
         self.steps
             .iter()
             .filter(|s| {

@@ -1,5 +1,6 @@
 //! The lessons embedded at build time (see `build.rs`), parsed by the engine.
 
+use kubeplay_engine::sorting::CollectSorted;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -21,7 +22,7 @@ impl Catalog {
             let files: BTreeMap<String, String> = files
                 .iter()
                 .map(|(name, text)| (name.to_string(), text.to_string()))
-                .collect();
+                .collect_map();
             match parse_lesson(yaml, files) {
                 Ok(lesson) => {
                     if catalog.lessons.iter().any(|l| l.id == lesson.id) {

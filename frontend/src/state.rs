@@ -332,7 +332,7 @@ impl Playground {
         state.current_file = state.default_file();
         state.refresh();
         // The most important message wins: errors, then warnings, then the rest.
-        notices.sort_by_key(|n| match n.tone {
+        kubeplay_engine::sorting::sort_by_key(&mut notices, |n| match n.tone {
             Tone::Error => 0,
             Tone::Warning => 1,
             _ => 2,

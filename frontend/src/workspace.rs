@@ -8,6 +8,7 @@
 //! engine's lesson checks; this only records what was done and where the
 //! learner is in a lesson.
 
+use kubeplay_engine::sorting::CollectSorted;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -143,10 +144,12 @@ impl Workspace {
             timeline: Scenario::new(&config),
             replayed: 0,
             rewound: false,
-            files: BTreeMap::from([(
+            files: [(
                 SANDBOX_FILE.to_string(),
                 samples::SAMPLE_DEPLOYMENT.to_string(),
-            )]),
+            )]
+            .into_iter()
+            .collect_map(),
             recorded: BTreeMap::new(),
             setup_entries: 0,
             setup_end_ms: 0,
@@ -227,7 +230,7 @@ impl Workspace {
             .iter()
             .filter(|(name, text)| self.recorded.get(*name) != Some(*text))
             .map(|(n, t)| (n.clone(), t.clone()))
-            .collect()
+            .collect_map()
     }
 
     // ------------------------------------------------------------ actions

@@ -114,7 +114,7 @@ impl Schema {
                 .filter_map(|f| f.split_once('='))
                 .map(|(name, ty)| (name.to_string(), parse_ty(ty)))
                 .collect();
-            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sorting::sort_by(&mut fields, |a, b| a.0.cmp(&b.0));
             if let Some((api_version, kind)) = served.rsplit_once('/') {
                 by_kind.insert(
                     (api_version.to_string(), kind.to_string()),

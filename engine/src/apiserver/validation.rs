@@ -2,6 +2,7 @@
 //! them (pkg/apis/core/validation, pkg/apis/apps/validation,
 //! k8s.io/apimachinery/pkg/util/validation).
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
@@ -658,7 +659,7 @@ pub(super) fn changed_fields(
     use serde_json::Value;
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect_set();
             keys.into_iter()
                 .flat_map(|k| {
                     changed_fields(

@@ -6,7 +6,8 @@
 //! ValidateStatefulSetSpec, ValidateStatefulSetUpdate;
 //! pkg/apis/storage/validation: ValidateStorageClass).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorting::CollectSorted;
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, PodSpec};
@@ -508,7 +509,7 @@ pub fn validate_update(old: &Object, new: &Object, errors: &mut Vec<FieldError>)
                 PV_SOURCES
                     .iter()
                     .map(|s| (*s, value.get(*s).cloned().unwrap_or(Value::Null)))
-                    .collect::<BTreeMap<_, _>>()
+                    .collect_map()
             };
             if sources(o) != sources(n) {
                 errors.push(FieldError::forbidden(

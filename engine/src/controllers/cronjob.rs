@@ -130,7 +130,7 @@ impl Controller for CronJobController {
             .filter(|j| j.metadata.controller_owner().is_some_and(|o| o.uid == uid))
             .cloned()
             .collect();
-        jobs.sort_by_key(|j| {
+        crate::sorting::sort_by_key(&mut jobs, |j| {
             j.metadata
                 .creation_timestamp
                 .as_ref()

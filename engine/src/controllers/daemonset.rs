@@ -82,7 +82,7 @@ fn construct_history(
     let next = old.iter().map(|r| r.number).max().unwrap_or(0) + 1;
     let hash = super::compute_hash(&template, None);
     // dedupCurHistories: the newest of equal revisions stays.
-    current.sort_by_key(|r| r.number);
+    crate::sorting::sort_by_key(&mut current, |r| r.number);
     let Some(cur) = current.pop() else {
         // snapshot.
         let name = format!("{}-{hash}", ds.metadata.name_str());
@@ -135,7 +135,7 @@ fn cleanup_history(ctx: &mut Context, ds: &DaemonSet, pods: &[Pod], mut old: Vec
         .iter()
         .filter_map(|p| p.metadata.labels.as_ref()?.get(CONTROLLER_REVISION_HASH))
         .collect();
-    old.sort_by_key(|r| r.number);
+    crate::sorting::sort_by_key(&mut old, |r| r.number);
     for revision in old {
         if to_kill == 0 {
             break;
@@ -500,7 +500,7 @@ impl Controller for DaemonSetController {
             if should_continue {
                 to_delete.extend(finished.iter().copied());
             }
-            alive.sort_by_key(|p| by_creation_and_phase(p));
+            crate::sorting::sort_by_key(&mut alive, |p| by_creation_and_phase(p));
             if should_run && !exists {
                 to_create.push(name);
             } else if should_continue && alive.len() > 1 && !allows_surge {
@@ -632,7 +632,7 @@ impl Controller for DaemonSetController {
                 continue;
             }
             status.desired_number_scheduled += 1;
-            here.sort_by_key(|p| by_creation_and_phase(p));
+            crate::sorting::sort_by_key(&mut here, |p| by_creation_and_phase(p));
             let Some(pod) = here.first() else {
                 continue;
             };

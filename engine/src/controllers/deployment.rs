@@ -316,7 +316,7 @@ impl Sync<'_, '_> {
                     .is_some_and(|t| equal_ignore_hash(t, template))
             })
             .collect();
-        matching.sort_by_key(|rs| created(rs));
+        crate::sorting::sort_by_key(&mut matching, |rs| created(rs));
         matching.first().map(|rs| (*rs).clone())
     }
 
@@ -621,7 +621,7 @@ impl Sync<'_, '_> {
         let only = match active.len() {
             0 => {
                 let mut all: Vec<&ReplicaSet> = old.iter().chain(new_rs).collect();
-                all.sort_by_key(|rs| created(rs));
+                crate::sorting::sort_by_key(&mut all, |rs| created(rs));
                 new_rs.or(all.last().copied())
             }
             1 => Some(active[0]),
@@ -660,14 +660,14 @@ impl Sync<'_, '_> {
         let to_add = allowed - total;
         if to_add > 0 {
             // ReplicaSetsBySizeNewer: larger first, newer first on ties.
-            active.sort_by(|a, b| {
+            crate::sorting::sort_by(&mut active, |a, b| {
                 replicas(b)
                     .cmp(&replicas(a))
                     .then_with(|| created(b).cmp(&created(a)))
             });
         } else if to_add < 0 {
             // ReplicaSetsBySizeOlder: larger first, older first on ties.
-            active.sort_by(|a, b| {
+            crate::sorting::sort_by(&mut active, |a, b| {
                 replicas(b)
                     .cmp(&replicas(a))
                     .then_with(|| created(a).cmp(&created(b)))
@@ -763,7 +763,7 @@ impl Sync<'_, '_> {
         max_cleanup: i32,
     ) -> Option<(Vec<ReplicaSet>, i32)> {
         let mut old: Vec<ReplicaSet> = old.to_vec();
-        old.sort_by_key(created);
+        crate::sorting::sort_by_key(&mut old, created);
         let mut total = 0;
         for rs in old.iter_mut() {
             if total >= max_cleanup {
@@ -799,7 +799,7 @@ impl Sync<'_, '_> {
             return 0;
         }
         let mut old: Vec<ReplicaSet> = old.to_vec();
-        old.sort_by_key(created);
+        crate::sorting::sort_by_key(&mut old, created);
         let total_to_scale_down = available_pods - min_available;
         let mut total = 0;
         for rs in &old {
@@ -883,7 +883,7 @@ impl Sync<'_, '_> {
             return;
         }
         // ReplicaSetsByRevision: by revision, then by creation.
-        cleanable.sort_by_key(|rs| (revision(rs), created(rs)));
+        crate::sorting::sort_by_key(&mut cleanable, |rs| (revision(rs), created(rs)));
         for rs in cleanable.into_iter().take(diff as usize) {
             let observed = rs.status.as_ref().and_then(|s| s.observed_generation);
             if status_replicas(rs) != 0 || replicas(rs) != 0 || rs.metadata.generation > observed {

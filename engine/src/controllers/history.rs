@@ -83,7 +83,9 @@ pub fn owned_by(api: &ApiServer, namespace: Option<&str>, uid: &str) -> Vec<Revi
             metadata: o.metadata.clone(),
         })
         .collect();
-    list.sort_by(|a, b| a.number.cmp(&b.number).then(a.name.cmp(&b.name)));
+    crate::sorting::sort_by(&mut list, |a, b| {
+        a.number.cmp(&b.number).then(a.name.cmp(&b.name))
+    });
     list
 }
 

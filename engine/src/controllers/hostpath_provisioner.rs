@@ -10,6 +10,7 @@
 //! It runs as a pod in kube-system on minikube; here it is a component of
 //! the control plane, named in events as the real one names itself.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -71,7 +72,7 @@ fn volume_for(pvc: &PersistentVolumeClaim, class: &StorageClass) -> PersistentVo
         .and_then(|r| r.get("storage"))
         .map(|q| ("storage".to_string(), q.clone()))
         .into_iter()
-        .collect();
+        .collect_map();
     PersistentVolume {
         metadata: ObjectMeta {
             name: Some(format!(

@@ -3,6 +3,7 @@
 //! exponential back-off until backoffLimit, and stops at
 //! activeDeadlineSeconds. Indexed jobs give each pod its completion index.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus};
@@ -191,7 +192,7 @@ impl Controller for JobController {
             succeeded
                 .iter()
                 .filter_map(|p| completion_index(p))
-                .collect::<BTreeSet<_>>()
+                .collect_set()
                 .len() as i32
         } else {
             succeeded.len() as i32
@@ -312,7 +313,7 @@ impl Controller for JobController {
                         .iter()
                         .chain(succeeded.iter())
                         .filter_map(|p| completion_index(p))
-                        .collect();
+                        .collect_set();
                     let mut next_index =
                         (0..completions.unwrap_or(0)).filter(|i| !busy.contains(i));
                     for _ in 0..wanted {
@@ -360,7 +361,7 @@ impl Controller for JobController {
             let done: BTreeSet<i32> = succeeded
                 .iter()
                 .filter_map(|p| completion_index(p))
-                .collect();
+                .collect_set();
             status.completed_indexes = Some(
                 done.iter()
                     .map(|i| i.to_string())

@@ -25,6 +25,7 @@
 //! Simplification: the NoExecute tainting queue's rate limit (0.1 node/s per
 //! zone) is not simulated; every due node is tainted in the pass that finds it.
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
@@ -491,7 +492,7 @@ impl NodeLifecycleController {
                 };
                 (zone.clone(), state)
             })
-            .collect();
+            .collect_map();
         for zone in new_states.keys() {
             self.zones.entry(zone.clone()).or_insert(ZoneState::Initial);
         }

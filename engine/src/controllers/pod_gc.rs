@@ -13,6 +13,7 @@
 //! orphans), then deleted with grace period 0. gcTerminated (more than
 //! 12500 finished pods) is not simulated: a playground never has that many.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
@@ -57,7 +58,7 @@ fn candidates(
         .list_typed::<Node>(None)
         .into_iter()
         .map(|n| (n.metadata.name.as_deref().unwrap_or(""), n))
-        .collect();
+        .collect_map();
     let mut found = Vec::new();
     for pod in api.list_typed::<Pod>(None) {
         let deleting = pod.metadata.deletion_timestamp.is_some();

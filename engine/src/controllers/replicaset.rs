@@ -74,7 +74,7 @@ impl Controller for ReplicaSetController {
                     })
                     .collect();
                 keys.extend(super::owner_keys(event, Kind::ReplicaSet));
-                keys.sort();
+                crate::sorting::sort(&mut keys);
                 keys.dedup();
                 keys
             }

@@ -626,7 +626,7 @@ impl Controller for StatefulSetController {
             }
         }
         // Descending: the highest ordinal goes first.
-        condemned.sort_by_key(|p| std::cmp::Reverse(ordinal_of(p)));
+        crate::sorting::sort_by_key(&mut condemned, |p| std::cmp::Reverse(ordinal_of(p)));
         let unavailable = |p: &Pod| {
             p.metadata.is_deleting()
                 || !(running_and_ready(p) && podutil::is_available(p, min_ready, now))

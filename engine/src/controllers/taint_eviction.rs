@@ -301,7 +301,7 @@ impl TaintEvictionController {
                     .map(|w| (w.fire_at, k.clone()))
             })
             .collect();
-        due.sort();
+        crate::sorting::sort(&mut due);
         for (_, key) in due {
             let taints = ctx
                 .api

@@ -2,6 +2,7 @@
 //! `kubectl create namespace`, with kubectl's generated objects and output
 //! (staging/src/k8s.io/kubectl/pkg/cmd/run, cmd/create).
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -99,8 +100,10 @@ pub fn run(
             .split(',')
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        None => [("run".to_string(), name.clone())].into(),
+            .collect_map(),
+        None => [("run".to_string(), name.clone())]
+            .into_iter()
+            .collect_map(),
     };
     let port = match port.map(|p| p.parse::<i32>()) {
         Some(Ok(p)) => Some(p),

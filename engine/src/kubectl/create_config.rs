@@ -3,6 +3,7 @@
 //! create_secret.go, create_secret_tls.go, create_secret_docker.go), with
 //! the files they read from the workspace, as `kubectl apply -f` does.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
@@ -509,10 +510,14 @@ fn tls(
         return Err("error: tls: failed to find any PEM data in key input".into());
     }
     let mut secret = new_secret(name, namespace, Some("kubernetes.io/tls"));
-    secret.data = Some(BTreeMap::from([
-        ("tls.crt".to_string(), ByteString(cert.into_bytes())),
-        ("tls.key".to_string(), ByteString(key.into_bytes())),
-    ]));
+    secret.data = Some(
+        [
+            ("tls.crt".to_string(), ByteString(cert.into_bytes())),
+            ("tls.key".to_string(), ByteString(key.into_bytes())),
+        ]
+        .into_iter()
+        .collect_map(),
+    );
     Ok((secret, flags))
 }
 

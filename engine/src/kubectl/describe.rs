@@ -190,7 +190,7 @@ fn events(sim: &Simulation, object: &Object) -> String {
         return "Events:  <none>\n".into();
     }
     let time = |t: Option<&Time>| t.map(SimTime::from_k8s).unwrap_or_default();
-    list.sort_by_key(|e| {
+    crate::sorting::sort_by_key(&mut list, |e| {
         (
             time(e.first_timestamp.as_ref()),
             time(e.last_timestamp.as_ref()),
@@ -572,7 +572,7 @@ fn describe_deployment(sim: &Simulation, d: &Deployment) -> String {
         .into_iter()
         .filter(|rs| rs.metadata.controller_owner().is_some_and(|r| r.uid == uid))
         .collect();
-    sets.sort_by_key(|rs| {
+    crate::sorting::sort_by_key(&mut sets, |rs| {
         rs.metadata
             .creation_timestamp
             .as_ref()

@@ -68,7 +68,7 @@ pub(crate) fn pod_of(
             p.metadata.name_str().to_string(),
         )
     };
-    pods.sort_by_key(|p| rank(p));
+    crate::sorting::sort_by_key(&mut pods, |p| rank(p));
     match pods.first() {
         Some(p) => Ok((p.metadata.name_str().to_string(), pods.len())),
         None => Err("error: timed out waiting for the condition".into()),

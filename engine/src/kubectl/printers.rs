@@ -681,7 +681,7 @@ pub fn node_roles(node: &Node) -> String {
         })
         .filter(|r| !r.is_empty())
         .collect();
-    roles.sort();
+    crate::sorting::sort(&mut roles);
     roles.dedup();
     if roles.is_empty() {
         "<none>".into()

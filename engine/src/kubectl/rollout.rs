@@ -576,7 +576,7 @@ fn status(sim: &mut Simulation, namespace: &str, name: &str) -> CommandOutput {
 /// DeploymentHistoryViewer.ViewHistory (polymorphichelpers/history.go).
 fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> CommandOutput {
     let mut sets = replica_sets_of(sim, d);
-    sets.sort_by_key(revision);
+    crate::sorting::sort_by_key(&mut sets, revision);
     let display = format!("deployment.apps/{}", d.metadata.name_str());
     if sets.is_empty() {
         return ok(format!("{display} \n{NO_HISTORY}\n"));
@@ -618,7 +618,7 @@ fn history(sim: &Simulation, d: &Deployment, wanted_revision: Option<i64>) -> Co
 fn undo(sim: &mut Simulation, mut d: Deployment, to_revision: i64) -> CommandOutput {
     let name = d.metadata.name_str().to_string();
     let mut sets = replica_sets_of(sim, &d);
-    sets.sort_by_key(revision);
+    crate::sorting::sort_by_key(&mut sets, revision);
     let current = d
         .metadata
         .annotations

@@ -14,6 +14,7 @@
 //! log; a post that changes something a learner can see (conditions, the
 //! images the node holds) is.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
@@ -126,7 +127,7 @@ fn same_ignoring_heartbeat(a: &NodeStatus, b: &NodeStatus) -> bool {
         for c in &mut conditions {
             c.last_heartbeat_time = None;
         }
-        conditions.sort_by(|x, y| x.type_.cmp(&y.type_));
+        crate::sorting::sort_by(&mut conditions, |x, y| x.type_.cmp(&y.type_));
         s.conditions = Some(conditions);
         s
     };
@@ -169,7 +170,9 @@ impl Kubelet {
                 (normalized_image_name(image), size)
             })
             .collect();
-        images.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        crate::sorting::sort_by(&mut images, |a, b| {
+            b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+        });
         images.truncate(NODE_STATUS_MAX_IMAGES);
         images
             .into_iter()
@@ -195,7 +198,7 @@ impl Kubelet {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), Quantity(v)))
-        .collect();
+        .collect_map();
         let mut allocatable = capacity.clone();
         allocatable.insert(
             "memory".into(),
@@ -287,7 +290,7 @@ impl Kubelet {
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        .collect_map();
         labels.insert("kubernetes.io/hostname".into(), spec.name.clone());
         if spec.control_plane {
             labels.insert(
@@ -300,10 +303,11 @@ impl Kubelet {
             metadata: ObjectMeta {
                 name: Some(spec.name.clone()),
                 labels: Some(labels),
-                annotations: Some(BTreeMap::from([(
-                    "node.alpha.kubernetes.io/ttl".to_string(),
-                    "0".to_string(),
-                )])),
+                annotations: Some(
+                    [("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]
+                        .into_iter()
+                        .collect_map(),
+                ),
                 ..ObjectMeta::default()
             },
             spec: Some(NodeSpec {

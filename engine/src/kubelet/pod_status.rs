@@ -249,7 +249,7 @@ fn order_conditions(status: &mut PodStatus) {
         "PodScheduled",
     ];
     if let Some(conditions) = status.conditions.as_mut() {
-        conditions.sort_by_key(|c| {
+        crate::sorting::sort_by_key(conditions, |c| {
             ORDER
                 .iter()
                 .position(|o| *o == c.type_)
@@ -325,7 +325,7 @@ pub(super) fn generate(kubelet: &Kubelet, w: &PodWorker, pod: &Pod, now: SimTime
         .map(|c| container_status(c, has_init, &w.uid))
         .collect();
     // kubetypes.SortedContainerStatuses: by name.
-    statuses.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sorting::sort_by(&mut statuses, |a, b| a.name.cmp(&b.name));
     status.container_statuses = Some(statuses);
 
     // Pods are not allowed to transition out of terminal phases.

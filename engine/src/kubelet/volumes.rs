@@ -10,6 +10,7 @@
 //! volumes are set up again at the pod's periodic resync (syncFrequency,
 //! 1 min), so a changed ConfigMap shows in the files within a minute.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -120,7 +121,7 @@ impl Mounts {
                 }
             }
         }
-        sources.sort();
+        crate::sorting::sort(&mut sources);
         sources.dedup();
         Mounts {
             sources,
@@ -353,7 +354,7 @@ fn secret_files(
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| (k, env::text_of(&v.0)))
-        .collect();
+        .collect_map();
     write_payload(&data, items, mode, optional, tree, |key| {
         format!("references non-existent secret key: {key}")
     })

@@ -4,6 +4,7 @@
 //! an `emptyDir` written by an init container is there for the app
 //! containers, as on a real node.
 
+use crate::sorting::CollectSorted;
 use std::collections::BTreeMap;
 
 /// Bounds that keep a runaway script from growing memory without end.
@@ -151,7 +152,9 @@ impl View {
         for m in mounts.iter_mut() {
             m.0 = normalize("/", &m.0);
         }
-        mounts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        crate::sorting::sort_by(&mut mounts, |a, b| {
+            b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0))
+        });
         View { root, mounts }
     }
 
@@ -434,7 +437,7 @@ impl Filesystems {
             .map(|t| t.children(&inner))
             .unwrap_or_default()
             .into_iter()
-            .collect();
+            .collect_map();
         for m in view.mount_children(dir) {
             names.insert(m, Kind::Dir);
         }

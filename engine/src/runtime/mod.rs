@@ -21,6 +21,7 @@ pub mod servers;
 pub mod shell;
 mod volumes;
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
@@ -175,7 +176,7 @@ impl Sandbox {
                 .iter()
                 .filter_map(|(name, p)| p.wake().map(|t| (t, name.clone())))
                 .collect();
-            wakes.sort();
+            crate::sorting::sort(&mut wakes);
             let Some((first, name)) = wakes.first().cloned() else {
                 break;
             };
@@ -361,7 +362,7 @@ fn environment(pod: &PodInfo, given: &BTreeMap<String, String>) -> BTreeMap<Stri
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    .collect_map();
     env.insert("HOSTNAME".into(), pod.hostname.clone());
     env.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
     env

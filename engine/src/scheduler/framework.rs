@@ -611,7 +611,7 @@ fn node_images(node: &Node) -> Vec<(String, i64)> {
                 .map(move |name| (name.clone(), size))
         })
         .collect();
-    images.sort();
+    crate::sorting::sort(&mut images);
     images.dedup_by(|a, b| a.0 == b.0);
     images
 }

@@ -12,6 +12,7 @@ pub mod framework;
 pub mod plugins;
 pub mod queue;
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -196,7 +197,8 @@ impl NodeList {
             return;
         }
         self.sorted.append(&mut self.pending);
-        self.sorted.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        // Node names are unique, so the stable sort orders as the unstable one did.
+        crate::sorting::sort_by(&mut self.sorted, |a, b| a.name.cmp(&b.name));
         self.pending_index.clear();
     }
 }
@@ -312,7 +314,7 @@ fn json_selector_map(body: &serde_json::Value) -> Option<Labels> {
     Some(
         map.iter()
             .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
+            .collect_map(),
     )
 }
 
@@ -592,7 +594,7 @@ impl Scheduler {
             .values()
             .filter(|p| p.node == name)
             .collect();
-        here.sort_by(|a, b| a.pod.uid.cmp(&b.pod.uid));
+        crate::sorting::sort_by(&mut here, |a, b| a.pod.uid.cmp(&b.pod.uid));
         for placement in here {
             info.add_pod(placement.pod.clone());
         }
@@ -864,7 +866,7 @@ impl Scheduler {
             next += size;
         }
         if feasible.is_empty() {
-            let plugins: BTreeSet<&'static str> = failures.iter().map(|s| s.plugin).collect();
+            let plugins: BTreeSet<&'static str> = failures.iter().map(|s| s.plugin).collect_set();
             return Attempt::Unschedulable {
                 message: Self::fit_error_message(&info, all, None, &failures),
                 plugins: plugins.into_iter().collect(),
@@ -1026,7 +1028,7 @@ impl Scheduler {
                 .map(|(r, n)| format!("{n} {r}"))
                 .collect();
             // sort.Strings on the whole "N reason" strings.
-            lines.sort();
+            crate::sorting::sort(&mut lines);
             lines.join(", ")
         };
         let mut message = format!("0/{all} nodes are available:");
@@ -1102,7 +1104,7 @@ impl Scheduler {
         } else {
             let mut all: Vec<NodeInfo> = self.nodes.sorted.clone();
             all.extend(self.nodes.pending.iter().cloned());
-            all.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            crate::sorting::sort_by(&mut all, |a, b| a.name.cmp(&b.name));
             merged = all;
             &merged
         };

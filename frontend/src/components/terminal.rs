@@ -55,7 +55,7 @@ fn names(view: &ClusterView, files: &BTreeMap<String, String>) -> Names {
         ],
         files: files.keys().cloned().collect(),
     };
-    names.pods.sort();
+    kubeplay_engine::sorting::sort(&mut names.pods);
     names.pods.dedup();
     names
 }

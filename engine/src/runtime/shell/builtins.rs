@@ -692,7 +692,7 @@ impl Machine {
                     .lines()
                     .map(str::to_string)
                     .collect();
-                lines.sort();
+                crate::sorting::sort(&mut lines);
                 let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
                 self.write_out(&text, host);
                 Outcome::Status(0)

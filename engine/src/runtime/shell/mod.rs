@@ -22,6 +22,7 @@ mod builtins;
 pub(crate) use builtins::grep_match;
 pub mod parse;
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -249,7 +250,7 @@ impl Machine {
             state: State::Ready,
             status: 0,
             vars: env.clone(),
-            exported: env.keys().cloned().collect(),
+            exported: env.keys().cloned().collect_set(),
             positional: vec!["sh".to_string()],
             cwd: "/".to_string(),
             clock: start,
@@ -984,7 +985,7 @@ impl Machine {
             .iter()
             .filter(|(k, _)| self.exported.contains(*k))
             .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+            .collect_map();
         let mut m = Machine::script(src, positional, &env, self.config.clone(), self.clock);
         m.depth = self.depth + 1;
         m.fds = self.fds.clone();

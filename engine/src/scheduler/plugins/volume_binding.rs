@@ -9,6 +9,7 @@
 //! ([`Volumes`], its informers' listers) and hands them to the plugin in
 //! the Snapshot.
 
+use crate::sorting::CollectSorted;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
@@ -211,10 +212,10 @@ impl FilterPlugin for VolumeBinding {
                     find_best_match(&all_volumes, pvc, Some(node), true).is_some()
                 })
                 .map(|n| n.name.clone())
-                .collect();
+                .collect_set();
             delayed_nodes = Some(match delayed_nodes {
                 None => here,
-                Some(before) => before.intersection(&here).cloned().collect(),
+                Some(before) => before.intersection(&here).cloned().collect_set(),
             });
         }
         state.write(State {
