@@ -206,8 +206,11 @@ pub fn run(sim: &mut Simulation, args: &[String], user: &UserInfo) -> CommandOut
         let mut updated = object.clone();
         updated.meta_mut().labels = Some(new_labels);
         // updateDataChangeMsg compares the object's JSON before and after.
-        let old_json = serde_json::to_string(&object).unwrap_or_default();
-        let new_json = serde_json::to_string(&updated).unwrap_or_default();
+        // Through serde_json::Value, as objects are serialized everywhere else
+        // (one copy of the serializers): its keys come sorted, which changes
+        // neither the equality nor the length compared here.
+        let old_json = serde_json::to_value(&object).unwrap_or_default().to_string();
+        let new_json = serde_json::to_value(&updated).unwrap_or_default().to_string();
         let message = if old_json == new_json {
             "not labeled"
         } else if !overwrite && new_json.len() < old_json.len() {
