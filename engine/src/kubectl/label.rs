@@ -209,8 +209,12 @@ pub fn run(sim: &mut Simulation, args: &[String], user: &UserInfo) -> CommandOut
         // Through serde_json::Value, as objects are serialized everywhere else
         // (one copy of the serializers): its keys come sorted, which changes
         // neither the equality nor the length compared here.
-        let old_json = serde_json::to_value(&object).unwrap_or_default().to_string();
-        let new_json = serde_json::to_value(&updated).unwrap_or_default().to_string();
+        let old_json = serde_json::to_value(&object)
+            .unwrap_or_default()
+            .to_string();
+        let new_json = serde_json::to_value(&updated)
+            .unwrap_or_default()
+            .to_string();
         let message = if old_json == new_json {
             "not labeled"
         } else if !overwrite && new_json.len() < old_json.len() {
