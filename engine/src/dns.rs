@@ -105,7 +105,7 @@ impl Zone {
                             .iter()
                             .map(|e| e.address.clone())
                             .collect();
-                        all.sort();
+                        crate::sorting::sort(&mut all);
                         all.dedup();
                         all
                     }
@@ -127,7 +127,7 @@ impl Zone {
                     .filter(|e| e.name() == *host)
                     .map(|e| e.address.clone())
                     .collect();
-                addresses.sort();
+                crate::sorting::sort(&mut addresses);
                 addresses.dedup();
                 if addresses.is_empty() {
                     Answer::NotFound

@@ -162,7 +162,7 @@ fn desired_rules(api: &ApiServer) -> Vec<ServicePortRules> {
                         .filter_map(move |e| Some(format!("{}:{}", e.addresses.first()?, number?)))
                 })
                 .collect();
-            endpoints.sort();
+            crate::sorting::sort(&mut endpoints);
             endpoints.dedup();
             rules.push(ServicePortRules {
                 name: if port_name.is_empty() {
@@ -236,7 +236,7 @@ impl KubeProxy {
             "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully".into(),
         );
         let mut sorted = self.rules.iter().collect::<Vec<_>>();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sorting::sort_by(&mut sorted, |a, b| a.name.cmp(&b.name));
         for r in sorted.iter().filter(|r| !r.endpoints.is_empty()) {
             let (name, proto) = (&r.name, &r.protocol);
             let svc = r.service_chain();

@@ -25,6 +25,7 @@ use super::{Context, Controller, Reconciled};
 use crate::kubectl::describe::network::SERVICE_NAME_LABEL;
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
+use crate::sorting::CollectSorted;
 use crate::store::{WatchEvent, WatchEventType};
 
 pub const NAME: &str = "endpointslice-controller";
@@ -375,7 +376,7 @@ fn slice_labels(svc: &Service) -> BTreeMap<String, String> {
         .unwrap_or_default()
         .into_iter()
         .filter(|(k, _)| k != SERVICE_NAME_LABEL && k != MANAGED_BY_LABEL)
-        .collect();
+        .collect_map();
     if crate::apiserver::validation_service::is_headless(svc) {
         labels.insert(HEADLESS_LABEL.into(), String::new());
     }
