@@ -152,8 +152,8 @@ impl Controller for EndpointsController {
             .into_iter()
             .filter(|(_, (ready, not_ready))| !ready.is_empty() || !not_ready.is_empty())
             .map(|(ports, (mut ready, mut not_ready))| {
-                ready.sort_by(by_ip);
-                not_ready.sort_by(by_ip);
+                crate::sorting::sort_by(&mut ready, by_ip);
+                crate::sorting::sort_by(&mut not_ready, by_ip);
                 EndpointSubset {
                     addresses: (!ready.is_empty()).then_some(ready),
                     not_ready_addresses: (!not_ready.is_empty()).then_some(not_ready),
