@@ -181,7 +181,7 @@ impl Simulation {
                 let spec = svc.spec.clone().unwrap_or_default();
                 let namespace = svc.metadata.namespace_str().to_string();
                 let name = svc.metadata.name_str().to_string();
-                let endpoints = slices
+                let own: Vec<&&EndpointSlice> = slices
                     .iter()
                     .filter(|s| {
                         s.metadata.namespace_str() == namespace
@@ -189,31 +189,44 @@ impl Simulation {
                                 l.get(crate::kubectl::describe::network::SERVICE_NAME_LABEL)
                             }) == Some(&name)
                     })
-                    .flat_map(|slice| {
-                        let ports = slice
+                    .collect();
+                let ready_of = |e: &k8s_openapi::api::discovery::v1::Endpoint| {
+                    e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true)
+                };
+                let endpoint_count: usize = own.iter().map(|s| s.endpoints.len()).sum();
+                let ready_count = own
+                    .iter()
+                    .flat_map(|s| s.endpoints.iter())
+                    .filter(|e| ready_of(e))
+                    .count();
+                // Only the endpoints drawn become views: the rest are counted.
+                let endpoints = own
+                    .iter()
+                    .flat_map(|slice| slice.endpoints.iter().map(move |e| (slice, e)))
+                    .take(crate::view::SERVICE_ENDPOINTS_SHOWN)
+                    .map(|(slice, e)| crate::view::EndpointView {
+                        address: e.addresses.first().cloned().unwrap_or_default(),
+                        ports: slice
                             .ports
                             .iter()
                             .flatten()
                             .filter_map(|p| p.port)
                             .map(|p| p.to_string())
                             .collect::<Vec<_>>()
-                            .join(",");
-                        slice.endpoints.iter().map(move |e| {
-                            let conditions = e.conditions.clone().unwrap_or_default();
-                            crate::view::EndpointView {
-                                address: e.addresses.first().cloned().unwrap_or_default(),
-                                ports: ports.clone(),
-                                ready: conditions.ready.unwrap_or(true),
-                                terminating: conditions.terminating.unwrap_or(false),
-                                pod: e
-                                    .target_ref
-                                    .as_ref()
-                                    .filter(|r| r.kind.as_deref() == Some("Pod"))
-                                    .and_then(|r| r.name.clone()),
-                                node: e.node_name.clone(),
-                                hostname: e.hostname.clone(),
-                            }
-                        })
+                            .join(","),
+                        ready: ready_of(e),
+                        terminating: e
+                            .conditions
+                            .as_ref()
+                            .and_then(|c| c.terminating)
+                            .unwrap_or(false),
+                        pod: e
+                            .target_ref
+                            .as_ref()
+                            .filter(|r| r.kind.as_deref() == Some("Pod"))
+                            .and_then(|r| r.name.clone()),
+                        node: e.node_name.clone(),
+                        hostname: e.hostname.clone(),
                     })
                     .collect();
                 crate::view::ServiceView {
@@ -232,6 +245,8 @@ impl Simulation {
                         .map(crate::labels::format_labels)
                         .unwrap_or_default(),
                     dns_name: format!("{name}.{namespace}.svc.{}", crate::dns::CLUSTER_DOMAIN),
+                    endpoint_count,
+                    ready_count,
                     endpoints,
                     namespace,
                     name,

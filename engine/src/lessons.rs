@@ -446,8 +446,8 @@ impl Check {
                 else {
                     return result(false, format!("service {} does not exist", c.name));
                 };
-                let ready = svc.endpoints.iter().filter(|e| e.ready).count();
-                let not_ready = svc.endpoints.len() - ready;
+                let ready = svc.ready_count;
+                let not_ready = svc.endpoint_count - ready;
                 let resolves = sim.dns_answers(&svc.dns_name);
                 let ok = c.ready_endpoints.is_none_or(|n| n == ready)
                     && c.not_ready_endpoints.is_none_or(|n| n == not_ready)

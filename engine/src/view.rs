@@ -32,8 +32,16 @@ pub struct ServiceView {
     pub selector: String,
     /// The name cluster DNS answers for it.
     pub dns_name: String,
+    /// How many endpoints its EndpointSlices list, and how many are ready.
+    pub endpoint_count: usize,
+    pub ready_count: usize,
+    /// The first endpoints (at most `SERVICE_ENDPOINTS_SHOWN`), for drawing.
     pub endpoints: Vec<EndpointView>,
 }
+
+/// Endpoints a ServiceView carries: a picture of a 200-pod Service lists a
+/// few and counts the rest, and the snapshot is taken after every step.
+pub const SERVICE_ENDPOINTS_SHOWN: usize = 12;
 
 /// One endpoint of a Service, from its EndpointSlice.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -85,6 +85,21 @@ impl ApiServer {
         self.store.range_owned(prefix).map(|(_, e)| &*e.object)
     }
 
+    /// The stored objects themselves, shared: a caller that writes to the
+    /// API server meanwhile keeps them without copying them.
+    pub fn list_shared(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        let prefix = match namespace {
+            Some(ns) if kind.info().namespaced => {
+                format!("/registry/{}/{ns}/", kind.info().etcd_prefix)
+            }
+            _ => format!("/registry/{}/", kind.info().etcd_prefix),
+        };
+        self.store
+            .range_owned(prefix)
+            .map(|(_, e)| e.object.clone())
+            .collect()
+    }
+
     pub fn list_typed<T: TypedObject>(&self, namespace: Option<&str>) -> Vec<&T> {
         self.list(T::KIND, namespace)
             .filter_map(T::from_object)

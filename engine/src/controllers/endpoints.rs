@@ -114,14 +114,16 @@ impl Controller for EndpointsController {
             if ip.is_empty() || (!tolerate_unready && pod.metadata.is_deleting()) {
                 continue;
             }
-            let pod_spec = pod.spec.clone().unwrap_or_default();
-            let hostname = pod_spec.hostname.clone().filter(|h| {
-                !h.is_empty() && pod_spec.subdomain.as_deref() == service.metadata.name.as_deref()
+            let pod_spec = pod.spec.as_ref();
+            let hostname = pod_spec.and_then(|s| s.hostname.clone()).filter(|h| {
+                !h.is_empty()
+                    && pod_spec.and_then(|s| s.subdomain.as_deref())
+                        == service.metadata.name.as_deref()
             });
             let address = EndpointAddress {
                 ip,
                 hostname,
-                node_name: pod_spec.node_name.clone(),
+                node_name: pod_spec.and_then(|s| s.node_name.clone()),
                 target_ref: Some(ObjectReference {
                     kind: Some("Pod".into()),
                     namespace: pod.metadata.namespace.clone(),

@@ -16,6 +16,7 @@
 //!   the Service keeps one empty placeholder slice.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
@@ -38,6 +39,8 @@ const MAX_ENDPOINTS_PER_SLICE: usize = 100;
 
 pub struct EndpointSliceController;
 
+type Ports = Vec<EndpointPort>;
+
 /// SelectorFromSet: every key of a Service's selector, with its value.
 pub fn selects(svc: &Service, pod: &Pod) -> bool {
     let Some(selector) = svc
@@ -52,6 +55,13 @@ pub fn selects(svc: &Service, pod: &Pod) -> bool {
     selector
         .iter()
         .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+}
+
+fn as_slice(object: &Object) -> Option<&EndpointSlice> {
+    match object {
+        Object::EndpointSlice(s) => Some(s),
+        _ => None,
+    }
 }
 
 fn managed_by_us(slice: &EndpointSlice) -> bool {
@@ -113,12 +123,15 @@ impl Controller for EndpointSliceController {
 
     fn reconcile(&mut self, key: &ObjectRef, ctx: &mut Context) -> Reconciled {
         let namespace = key.namespace.clone().unwrap_or_default();
-        let existing: Vec<EndpointSlice> = ctx
+        // Shared, not copied: a slice is copied only when it must change.
+        let existing: Vec<Arc<Object>> = ctx
             .api
-            .list_typed::<EndpointSlice>(Some(&namespace))
+            .list_shared(Kind::EndpointSlice, Some(&namespace))
             .into_iter()
-            .filter(|s| managed_by_us(s) && service_of(s) == Some(key.name.as_str()))
-            .cloned()
+            .filter(|o| {
+                as_slice(o)
+                    .is_some_and(|s| managed_by_us(s) && service_of(s) == Some(key.name.as_str()))
+            })
             .collect();
         let service = match ctx.api.get(key) {
             Some(Object::Service(svc)) if !svc.metadata.is_deleting() => Some(svc.clone()),
@@ -153,12 +166,14 @@ impl Controller for EndpointSliceController {
         let mut created = 0;
         let mut updated = 0;
         let mut deleted = 0;
-        let mut unused: Vec<EndpointSlice> = existing;
+        let mut unused: Vec<Arc<Object>> = existing;
         let mut wanted: Vec<(Vec<EndpointPort>, Vec<Endpoint>)> = Vec::new();
-        for (key_ports, endpoints) in desired {
+        for (key_ports, mut endpoints) in desired {
             let ports = key_ports.iter().map(PortKey::to_port).collect::<Vec<_>>();
-            for chunk in endpoints.chunks(MAX_ENDPOINTS_PER_SLICE) {
-                wanted.push((ports.clone(), chunk.to_vec()));
+            while !endpoints.is_empty() {
+                let rest = endpoints.split_off(endpoints.len().min(MAX_ENDPOINTS_PER_SLICE));
+                wanted.push((ports.clone(), endpoints));
+                endpoints = rest;
             }
         }
         if wanted.is_empty() {
@@ -168,12 +183,15 @@ impl Controller for EndpointSliceController {
         // Slices with the same ports are updated; the others are reused for
         // what would be created (finalize: creates become updates of slices
         // that would be deleted), so a Service keeps its slice's name.
-        let mut matched: Vec<(Option<EndpointSlice>, Vec<EndpointPort>, Vec<Endpoint>)> = wanted
+        let ports_of = |o: &Arc<Object>| {
+            as_slice(o)
+                .and_then(|s| s.ports.clone())
+                .unwrap_or_default()
+        };
+        let mut matched: Vec<(Option<Arc<Object>>, Ports, Vec<Endpoint>)> = wanted
             .into_iter()
             .map(|(ports, endpoints)| {
-                let same = unused
-                    .iter()
-                    .position(|s| s.ports.as_deref().unwrap_or(&[]) == ports.as_slice());
+                let same = unused.iter().position(|o| ports_of(o) == ports);
                 (same.map(|i| unused.remove(i)), ports, endpoints)
             })
             .collect();
@@ -182,13 +200,13 @@ impl Controller for EndpointSliceController {
                 *slot = Some(unused.remove(0));
             }
         }
+        let labels = slice_labels(&service);
         for (slot, ports, endpoints) in matched {
-            let mut slice = slot.unwrap_or_else(|| new_slice(&service));
-            let before = slice.clone();
-            slice.ports = Some(ports);
-            slice.endpoints = endpoints;
-            slice.metadata.labels = Some(slice_labels(&service));
-            if slice.metadata.uid.is_none() {
+            let Some(stored) = slot else {
+                let mut slice = new_slice(&service);
+                slice.ports = Some(ports);
+                slice.endpoints = endpoints;
+                slice.metadata.labels = Some(labels.clone());
                 if ctx
                     .api
                     .create(ctx.now, Object::EndpointSlice(slice))
@@ -196,15 +214,31 @@ impl Controller for EndpointSliceController {
                 {
                     created += 1;
                 }
-            } else if before != slice && ctx.api.update(Object::EndpointSlice(slice)).is_ok() {
+                continue;
+            };
+            let Some(current) = as_slice(&stored) else {
+                continue;
+            };
+            let unchanged = current.ports.as_deref().unwrap_or(&[]) == ports.as_slice()
+                && current.ports.is_some()
+                && current.endpoints == endpoints
+                && current.metadata.labels.as_ref() == Some(&labels);
+            if unchanged {
+                continue;
+            }
+            let mut slice = current.clone();
+            slice.ports = Some(ports);
+            slice.endpoints = endpoints;
+            slice.metadata.labels = Some(labels.clone());
+            if ctx.api.update(Object::EndpointSlice(slice)).is_ok() {
                 updated += 1;
             }
         }
-        for slice in unused {
+        for stored in unused {
             let slice_ref = ObjectRef::new(
                 Kind::EndpointSlice,
                 Some(&namespace),
-                slice.metadata.name_str(),
+                stored.meta().name_str(),
             );
             if ctx.api.delete(ctx.now, &slice_ref, None).is_ok() {
                 deleted += 1;
@@ -245,11 +279,11 @@ fn pod_to_endpoint(pod: &Pod, svc: &Service) -> Endpoint {
         .as_ref()
         .and_then(|s| s.publish_not_ready_addresses)
         .unwrap_or(false);
-    let spec = pod.spec.clone().unwrap_or_default();
+    let spec = pod.spec.as_ref();
     // ShouldSetHostname: the pod's subdomain is this Service.
-    let hostname = spec.hostname.clone().filter(|h| {
+    let hostname = spec.and_then(|s| s.hostname.clone()).filter(|h| {
         !h.is_empty()
-            && spec.subdomain.as_deref() == svc.metadata.name.as_deref()
+            && spec.and_then(|s| s.subdomain.as_deref()) == svc.metadata.name.as_deref()
             && pod.metadata.namespace == svc.metadata.namespace
     });
     Endpoint {
@@ -264,7 +298,7 @@ fn pod_to_endpoint(pod: &Pod, svc: &Service) -> Endpoint {
             terminating: Some(terminating),
         }),
         hostname,
-        node_name: spec.node_name.clone(),
+        node_name: spec.and_then(|s| s.node_name.clone()),
         target_ref: Some(ObjectReference {
             kind: Some("Pod".into()),
             namespace: pod.metadata.namespace.clone(),
@@ -278,10 +312,9 @@ fn pod_to_endpoint(pod: &Pod, svc: &Service) -> Endpoint {
 
 /// getEndpointPorts: a Service port whose target the pod lacks is left out.
 fn endpoint_ports(svc: &Service, pod: &Pod) -> Vec<EndpointPort> {
-    let spec = svc.spec.clone().unwrap_or_default();
-    spec.ports
+    svc.spec
         .iter()
-        .flatten()
+        .flat_map(|s| s.ports.iter().flatten())
         .filter_map(|sp| {
             let protocol = sp.protocol.clone().unwrap_or_else(|| "TCP".into());
             let number = find_port(pod, sp.target_port.as_ref(), sp.port, &protocol)?;

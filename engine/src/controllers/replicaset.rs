@@ -5,6 +5,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
@@ -102,18 +103,16 @@ impl Controller for ReplicaSetController {
         let rs_object = Object::ReplicaSet(rs.clone());
 
         // Claim pods: adopt matching orphans, release owned pods that stopped matching.
-        let mut owned: Vec<Pod> = Vec::new();
-        let candidates: Vec<Pod> = ctx
-            .api
-            .list_typed::<Pod>(Some(&namespace))
-            .into_iter()
-            .cloned()
-            .collect();
-        for pod in candidates {
+        // The stored pods are shared, not copied: 200 pods are 200 pointers.
+        let mut owned: Vec<Arc<Object>> = Vec::new();
+        for shared in ctx.api.list_shared(Kind::Pod, Some(&namespace)) {
+            let Object::Pod(pod) = &*shared else {
+                continue;
+            };
             let matches = selector.matches(&pod.metadata.labels_map());
             let mine = owned_by(&pod.metadata, &uid);
             if mine && matches {
-                owned.push(pod);
+                owned.push(shared.clone());
             } else if mine && !matches {
                 let mut released = pod.clone();
                 if let Some(refs) = released.metadata.owner_references.as_mut() {
@@ -133,7 +132,7 @@ impl Controller for ReplicaSetController {
                 }
             } else if matches
                 && pod.metadata.controller_owner().is_none()
-                && podutil::is_active(&pod)
+                && podutil::is_active(pod)
             {
                 let mut adopted = pod.clone();
                 adopted
@@ -141,13 +140,24 @@ impl Controller for ReplicaSetController {
                     .owner_references
                     .get_or_insert_with(Vec::new)
                     .push(controller_ref(Kind::ReplicaSet, &rs.metadata));
-                if let Ok(Object::Pod(p)) = ctx.api.update(Object::Pod(adopted)).as_deref() {
-                    actions.push(format!("adopted pod {}", p.metadata.name_str()));
-                    owned.push(p.clone());
+                if let Ok(stored) = ctx.api.update(Object::Pod(adopted)) {
+                    actions.push(format!("adopted pod {}", stored.meta().name_str()));
+                    owned.push(stored);
                 }
             }
         }
-        let active: Vec<&Pod> = owned.iter().filter(|p| podutil::is_active(p)).collect();
+        let owned: Vec<&Pod> = owned
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        let active: Vec<&Pod> = owned
+            .iter()
+            .copied()
+            .filter(|p| podutil::is_active(p))
+            .collect();
         let desired = spec.replicas.unwrap_or(1).max(0) as usize;
 
         if active.len() < desired {
@@ -247,9 +257,9 @@ impl Controller for ReplicaSetController {
 /// getIndirectlyRelatedPods: the pods of every ReplicaSet with the same
 /// controller as this one (a Deployment's old and new ReplicaSets), or this
 /// one's own pods when it has no controller.
-fn related_pods(ctx: &Context, rs: &ReplicaSet, owned: &[Pod]) -> Vec<Pod> {
+fn related_pods(ctx: &Context, rs: &ReplicaSet, owned: &[&Pod]) -> Vec<Pod> {
     let Some(owner) = rs.metadata.controller_owner() else {
-        return owned.to_vec();
+        return owned.iter().map(|p| (*p).clone()).collect();
     };
     let namespace = rs.metadata.namespace.as_deref();
     let siblings: Vec<String> = ctx

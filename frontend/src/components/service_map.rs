@@ -11,10 +11,6 @@ use crate::components::use_ctx;
 use crate::inspect::Target;
 use crate::state::Action;
 
-/// Endpoints listed per Service; the rest are counted (a 200-pod Service
-/// would otherwise be 200 rows redrawn on every step).
-const SHOWN_ENDPOINTS: usize = 12;
-
 #[derive(Properties, PartialEq)]
 pub struct ServiceMapProps {
     pub services: Vec<ServiceView>,
@@ -32,7 +28,7 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
             name: svc.name.clone(),
         };
         let on_open = ctx.on_click(move || Action::Inspect(target.clone()));
-        let ready = svc.endpoints.iter().filter(|e| e.ready).count();
+        let ready = svc.ready_count;
         let address = if svc.service_type == "ExternalName" {
             ctx.t("외부 이름(별칭)", "external name (an alias)").to_string()
         } else if svc.cluster_ip == "None" {
@@ -45,8 +41,9 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
         } else {
             ctx.t("셀렉터에 맞는 파드가 없습니다", "no pod matches its selector")
         };
-        let hidden = svc.endpoints.len().saturating_sub(SHOWN_ENDPOINTS);
-        let endpoints = svc.endpoints.iter().take(SHOWN_ENDPOINTS).map(|e| {
+        // The engine sends the first few; the rest are counted.
+        let hidden = svc.endpoint_count.saturating_sub(svc.endpoints.len());
+        let endpoints = svc.endpoints.iter().map(|e| {
             let state = if e.terminating {
                 "terminating"
             } else if e.ready {
@@ -101,8 +98,8 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
                     <span class="svc-type">{ &svc.service_type }</span>
                     <span class="svc-address">{ address }</span>
                     <span class="svc-count">
-                        { ctx.lang.pick(format!("준비된 엔드포인트 {ready}/{}", svc.endpoints.len()),
-                                        format!("{ready}/{} endpoints ready", svc.endpoints.len())) }
+                        { ctx.lang.pick(format!("준비된 엔드포인트 {ready}/{}", svc.endpoint_count),
+                                        format!("{ready}/{} endpoints ready", svc.endpoint_count)) }
                     </span>
                 </div>
                 <div class="svc-dns" title={ctx.t("클러스터 DNS가 답하는 이름", "the name cluster DNS answers")}>{ &svc.dns_name }</div>
