@@ -64,6 +64,18 @@ fn command_name(program: &str) -> &str {
     program
 }
 
+/// Said instead of pretending: nothing carries packets between pods yet.
+const TRAFFIC_NOT_SIMULATED: &str = "kubeplay: connections to pods and Services are not simulated yet (their DNS names are, and so are kube-proxy's rules: sim iptables NODE)\n";
+
+/// A pod address (10.244.0.0/16) or a Service's (10.96.0.0/12).
+fn in_cluster(ip: &str) -> bool {
+    let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() else {
+        return false;
+    };
+    let [a, b, ..] = addr.octets();
+    a == 10 && (b == 244 || (96..112).contains(&b))
+}
+
 /// Splits `http://host:port/path` into (host, port, path).
 fn split_url(url: &str) -> (String, u16, String) {
     let rest = url
@@ -1166,11 +1178,18 @@ impl Machine {
             self.write_err_host(&format!("wget: bad address '{h}'\n"), host);
             return Outcome::Status(1);
         };
-        if ip.starts_with("127.") || ip == "10.96.0.1" {
+        if ip.starts_with("127.") {
             self.write_err_host(
                 &format!("wget: can't connect to remote host ({ip}): Connection refused\n"),
                 host,
             );
+            return Outcome::Status(1);
+        }
+        if in_cluster(&ip) {
+            if !quiet {
+                self.write_err_host(&format!("Connecting to {h} ({ip}:{port})\n"), host);
+            }
+            self.write_err_host(TRAFFIC_NOT_SIMULATED, host);
             return Outcome::Status(1);
         }
         let output = flags
@@ -1219,8 +1238,12 @@ impl Machine {
             self.write_err_host(&format!("curl: (6) Could not resolve host: {h}\n"), host);
             return Outcome::Status(6);
         };
-        if ip.starts_with("127.") || ip == "10.96.0.1" {
+        if ip.starts_with("127.") {
             self.write_err_host(&format!("curl: (7) Failed to connect to {h} port 80 after 0 ms: Couldn't connect to server\n"), host);
+            return Outcome::Status(7);
+        }
+        if in_cluster(&ip) {
+            self.write_err_host(TRAFFIC_NOT_SIMULATED, host);
             return Outcome::Status(7);
         }
         let page = page_for(&h);

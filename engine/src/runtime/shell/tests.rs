@@ -551,3 +551,15 @@ fn very_short_sleeps_stay_bounded() {
     run(&mut m, &mut b, secs(86_401));
     assert!(m.next_wake().unwrap() > secs(86_401));
 }
+
+#[test]
+fn traffic_to_pods_and_services_says_it_is_not_simulated() {
+    let (mut m, mut b) = start("wget -qO- http://kubernetes.default:443/ ; echo status $?");
+    run(&mut m, &mut b, secs(1));
+    let got = lines(&mut m);
+    assert!(
+        got.iter().any(|l| l.contains("not simulated yet")),
+        "{got:?}"
+    );
+    assert!(got.contains(&"status 1".to_string()), "{got:?}");
+}
