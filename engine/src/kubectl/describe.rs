@@ -102,6 +102,16 @@ fn annotations(meta: &ObjectMeta) -> Vec<String> {
         .collect()
 }
 
+/// Name, Namespace, Labels and Annotations: how a namespaced object's describe begins.
+fn header(meta: &ObjectMeta) -> Block {
+    let mut b = Block::default();
+    b.add("Name", meta.name_str());
+    b.add("Namespace", meta.namespace_str());
+    b.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
+    b.add_lines("Annotations", annotations(meta));
+    b
+}
+
 /// A table laid out like describe's tab writer (two spaces between columns).
 fn table(indent: usize, header: &[&str], rows: &[Vec<String>], underline: bool) -> String {
     let mut all: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];

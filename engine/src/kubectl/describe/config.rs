@@ -6,18 +6,9 @@
 
 use k8s_openapi::api::core::v1::{ConfigMap, EnvFromSource, EnvVar, Pod, Secret, Volume};
 
-use super::{annotations, events, map_lines, Block};
+use super::{events, header, Block};
 use crate::objects::{MetaExt, Object};
 use crate::sim::Simulation;
-
-fn header(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Block {
-    let mut b = Block::default();
-    b.add("Name", meta.name_str());
-    b.add("Namespace", meta.namespace_str());
-    b.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
-    b.add_lines("Annotations", annotations(meta));
-    b
-}
 
 /// Values in full, binary values by size, then the events.
 pub(super) fn describe_config_map(sim: &Simulation, cm: &ConfigMap) -> String {

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{Endpoints, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{annotations, events, map_lines, Block};
+use super::{events, header, table, Block};
 use crate::labels::format_labels;
 use crate::objects::{MetaExt, Object};
 use crate::sim::Simulation;
@@ -43,12 +43,7 @@ fn with_events(sim: &Simulation, mut block: Block, object: Object) -> String {
 
 pub(super) fn describe_service(sim: &Simulation, svc: &Service) -> String {
     let spec = svc.spec.clone().unwrap_or_default();
-    let meta = &svc.metadata;
-    let mut b = Block::default();
-    b.add("Name", meta.name_str());
-    b.add("Namespace", meta.namespace_str());
-    b.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
-    b.add_lines("Annotations", annotations(meta));
+    let mut b = header(&svc.metadata);
     b.add(
         "Selector",
         spec.selector
@@ -161,12 +156,7 @@ fn format_endpoint_slices(slices: &[&EndpointSlice], port_name: &str) -> String 
 }
 
 pub(super) fn describe_endpoint_slice(sim: &Simulation, slice: &EndpointSlice) -> String {
-    let meta = &slice.metadata;
-    let mut head = Block::default();
-    head.add("Name", meta.name_str());
-    head.add("Namespace", meta.namespace_str());
-    head.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
-    head.add_lines("Annotations", annotations(meta));
+    let mut head = header(&slice.metadata);
     head.add("AddressType", slice.address_type.clone());
     let mut out = head.render(0);
     let ports = slice.ports.as_deref().unwrap_or(&[]);
@@ -174,33 +164,20 @@ pub(super) fn describe_endpoint_slice(sim: &Simulation, slice: &EndpointSlice) -
         out.push_str("Ports: <unset>\n");
     } else {
         out.push_str("Ports:\n");
-        let mut rows = vec![
-            ["Name".to_string(), "Port".into(), "Protocol".into()],
-            ["----".to_string(), "----".into(), "--------".into()],
-        ];
-        for p in ports {
-            rows.push([
-                p.name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| "<unset>".into()),
-                p.port.map_or_else(|| "<unset>".into(), |n| n.to_string()),
-                p.protocol.clone().unwrap_or_default(),
-            ]);
-        }
-        let widths: Vec<usize> = (0..2)
-            .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0) + 2)
+        let rows: Vec<Vec<String>> = ports
+            .iter()
+            .map(|p| {
+                vec![
+                    p.name
+                        .clone()
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| "<unset>".into()),
+                    p.port.map_or_else(|| "<unset>".into(), |n| n.to_string()),
+                    p.protocol.clone().unwrap_or_default(),
+                ]
+            })
             .collect();
-        for r in &rows {
-            out.push_str(&format!(
-                "  {:<w0$}{:<w1$}{}\n",
-                r[0],
-                r[1],
-                r[2],
-                w0 = widths[0],
-                w1 = widths[1]
-            ));
-        }
+        out.push_str(&table(2, &["Name", "Port", "Protocol"], &rows, true));
     }
     let events = events(sim, &Object::EndpointSlice(slice.clone()));
     let no_events = events.starts_with("Events:  <none>");
@@ -262,13 +239,7 @@ pub(super) fn describe_endpoint_slice(sim: &Simulation, slice: &EndpointSlice) -
 
 /// describeEndpoints: each subset's ready and not-ready addresses and its ports.
 pub(super) fn describe_endpoints(sim: &Simulation, ep: &Endpoints) -> String {
-    let meta = &ep.metadata;
-    let mut head = Block::default();
-    head.add("Name", meta.name_str());
-    head.add("Namespace", meta.namespace_str());
-    head.add_lines("Labels", map_lines(meta.labels.as_ref(), "="));
-    head.add_lines("Annotations", annotations(meta));
-    let mut out = head.render(0);
+    let mut out = header(&ep.metadata).render(0);
     out.push_str("Subsets:\n");
     for subset in ep.subsets.iter().flatten() {
         let join = |list: Option<&Vec<k8s_openapi::api::core::v1::EndpointAddress>>| {
@@ -292,33 +263,20 @@ pub(super) fn describe_endpoints(sim: &Simulation, ep: &Endpoints) -> String {
         out.push_str(&b.render(0));
         if let Some(ports) = subset.ports.as_ref().filter(|p| !p.is_empty()) {
             out.push_str("  Ports:\n");
-            let mut rows = vec![
-                ["Name".to_string(), "Port".into(), "Protocol".into()],
-                ["----".to_string(), "----".into(), "--------".into()],
-            ];
-            for p in ports {
-                rows.push([
-                    p.name
-                        .clone()
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| "<unset>".into()),
-                    p.port.to_string(),
-                    p.protocol.clone().unwrap_or_default(),
-                ]);
-            }
-            let widths: Vec<usize> = (0..2)
-                .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0) + 2)
+            let rows: Vec<Vec<String>> = ports
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name
+                            .clone()
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or_else(|| "<unset>".into()),
+                        p.port.to_string(),
+                        p.protocol.clone().unwrap_or_default(),
+                    ]
+                })
                 .collect();
-            for r in &rows {
-                out.push_str(&format!(
-                    "    {:<w0$}{:<w1$}{}\n",
-                    r[0],
-                    r[1],
-                    r[2],
-                    w0 = widths[0],
-                    w1 = widths[1]
-                ));
-            }
+            out.push_str(&table(4, &["Name", "Port", "Protocol"], &rows, true));
         }
         out.push('\n');
     }
