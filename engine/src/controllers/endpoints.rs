@@ -13,11 +13,11 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{
-    EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectReference, Pod, Service,
-};
+use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod};
 
-use super::endpointslice::{find_port, selects};
+use super::endpointslice::{
+    find_port, has_selector, hostname_for, pod_reference, selects, services_selecting,
+};
 use super::{Context, Controller, Reconciled};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
@@ -49,19 +49,7 @@ impl Controller for EndpointsController {
                     &event.object_ref.name,
                 )]
             }
-            Object::Pod(pod) => {
-                let previous = match event.previous.as_deref() {
-                    Some(Object::Pod(old)) => Some(old),
-                    _ => None,
-                };
-                api.list_typed::<Service>(namespace)
-                    .into_iter()
-                    .filter(|svc| {
-                        selects(svc, pod) || previous.is_some_and(|old| selects(svc, old))
-                    })
-                    .map(|svc| ObjectRef::new(Kind::Service, namespace, svc.metadata.name_str()))
-                    .collect()
-            }
+            Object::Pod(pod) => services_selecting(pod, event, api),
             _ => Vec::new(),
         }
     }
@@ -85,13 +73,7 @@ impl Controller for EndpointsController {
                 };
             }
         };
-        // Without a selector the Endpoints are someone else's to write.
-        if service
-            .spec
-            .as_ref()
-            .and_then(|s| s.selector.as_ref())
-            .is_none_or(|m| m.is_empty())
-        {
+        if !has_selector(&service) {
             return Reconciled::nothing();
         }
         let spec = service.spec.clone().unwrap_or_default();
@@ -114,23 +96,11 @@ impl Controller for EndpointsController {
             if ip.is_empty() || (!tolerate_unready && pod.metadata.is_deleting()) {
                 continue;
             }
-            let pod_spec = pod.spec.as_ref();
-            let hostname = pod_spec.and_then(|s| s.hostname.clone()).filter(|h| {
-                !h.is_empty()
-                    && pod_spec.and_then(|s| s.subdomain.as_deref())
-                        == service.metadata.name.as_deref()
-            });
             let address = EndpointAddress {
                 ip,
-                hostname,
-                node_name: pod_spec.and_then(|s| s.node_name.clone()),
-                target_ref: Some(ObjectReference {
-                    kind: Some("Pod".into()),
-                    namespace: pod.metadata.namespace.clone(),
-                    name: pod.metadata.name.clone(),
-                    uid: pod.metadata.uid.clone(),
-                    ..Default::default()
-                }),
+                hostname: hostname_for(pod, &service),
+                node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+                target_ref: Some(pod_reference(pod)),
             };
             let ports: Vec<(String, i32, String)> = spec
                 .ports

@@ -93,23 +93,7 @@ impl Controller for EndpointSliceController {
         let service_key = |name: &str| ObjectRef::new(Kind::Service, namespace, name);
         match &*event.object {
             Object::Service(_) => vec![service_key(&event.object_ref.name)],
-            // getPodServiceMemberships: the Services selecting the pod before or after.
-            Object::Pod(pod) => {
-                let previous = match event.previous.as_deref() {
-                    Some(Object::Pod(old)) => Some(old),
-                    _ => None,
-                };
-                let mut keys: Vec<ObjectRef> = api
-                    .list_typed::<Service>(namespace)
-                    .into_iter()
-                    .filter(|svc| {
-                        selects(svc, pod) || previous.is_some_and(|old| selects(svc, old))
-                    })
-                    .map(|svc| service_key(svc.metadata.name_str()))
-                    .collect();
-                keys.dedup();
-                keys
-            }
+            Object::Pod(pod) => services_selecting(pod, event, api),
             // A slice someone deleted is put back (the controller's own
             // writes do not wake it: its endpointSliceTracker knows them).
             Object::EndpointSlice(slice)
@@ -137,13 +121,7 @@ impl Controller for EndpointSliceController {
             Some(Object::Service(svc)) if !svc.metadata.is_deleting() => Some(svc.clone()),
             _ => None,
         };
-        // Without a selector the slices are someone else's to write.
-        let Some(service) = service.filter(|s| {
-            s.spec
-                .as_ref()
-                .and_then(|s| s.selector.as_ref())
-                .is_some_and(|m| !m.is_empty())
-        }) else {
+        let Some(service) = service.filter(has_selector) else {
             return Reconciled::nothing();
         };
         // Endpoints grouped by their ports, each group in pod-name order.
@@ -279,13 +257,6 @@ fn pod_to_endpoint(pod: &Pod, svc: &Service) -> Endpoint {
         .as_ref()
         .and_then(|s| s.publish_not_ready_addresses)
         .unwrap_or(false);
-    let spec = pod.spec.as_ref();
-    // ShouldSetHostname: the pod's subdomain is this Service.
-    let hostname = spec.and_then(|s| s.hostname.clone()).filter(|h| {
-        !h.is_empty()
-            && spec.and_then(|s| s.subdomain.as_deref()) == svc.metadata.name.as_deref()
-            && pod.metadata.namespace == svc.metadata.namespace
-    });
     Endpoint {
         addresses: vec![pod
             .status
@@ -297,15 +268,60 @@ fn pod_to_endpoint(pod: &Pod, svc: &Service) -> Endpoint {
             serving: Some(serving),
             terminating: Some(terminating),
         }),
-        hostname,
-        node_name: spec.and_then(|s| s.node_name.clone()),
-        target_ref: Some(ObjectReference {
-            kind: Some("Pod".into()),
-            namespace: pod.metadata.namespace.clone(),
-            name: pod.metadata.name.clone(),
-            uid: pod.metadata.uid.clone(),
-            ..Default::default()
-        }),
+        hostname: hostname_for(pod, svc),
+        node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        target_ref: Some(pod_reference(pod)),
+        ..Default::default()
+    }
+}
+
+// What the EndpointSlice and Endpoints controllers share (upstream's
+// endpointutil and podutil).
+
+/// getPodServiceMemberships: the Services selecting a pod before or after a change.
+pub fn services_selecting(
+    pod: &Pod,
+    event: &WatchEvent,
+    api: &crate::apiserver::ApiServer,
+) -> Vec<ObjectRef> {
+    let namespace = event.object_ref.namespace.as_deref();
+    let previous = match event.previous.as_deref() {
+        Some(Object::Pod(old)) => Some(old),
+        _ => None,
+    };
+    api.list_typed::<Service>(namespace)
+        .into_iter()
+        .filter(|svc| selects(svc, pod) || previous.is_some_and(|old| selects(svc, old)))
+        .map(|svc| ObjectRef::new(Kind::Service, namespace, svc.metadata.name_str()))
+        .collect()
+}
+
+/// Whether a Service selects pods; without a selector its endpoints are
+/// someone else's to write.
+pub fn has_selector(svc: &Service) -> bool {
+    svc.spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .is_some_and(|m| !m.is_empty())
+}
+
+/// ShouldSetHostname: a pod's hostname is published when its subdomain is this Service.
+pub fn hostname_for(pod: &Pod, svc: &Service) -> Option<String> {
+    let spec = pod.spec.as_ref()?;
+    spec.hostname.clone().filter(|h| {
+        !h.is_empty()
+            && spec.subdomain.as_deref() == svc.metadata.name.as_deref()
+            && pod.metadata.namespace == svc.metadata.namespace
+    })
+}
+
+/// An endpoint's targetRef: the pod.
+pub fn pod_reference(pod: &Pod) -> ObjectReference {
+    ObjectReference {
+        kind: Some("Pod".into()),
+        namespace: pod.metadata.namespace.clone(),
+        name: pod.metadata.name.clone(),
+        uid: pod.metadata.uid.clone(),
         ..Default::default()
     }
 }
