@@ -26,15 +26,21 @@ pub(crate) fn config_key_errors(key: &str) -> Vec<String> {
     {
         errors.push(CONFIG_KEY_MSG.to_string());
     }
-    // hasChDirPrefix.
-    if key == "." {
-        errors.push("must not be '.'".to_string());
-    } else if key == ".." {
-        errors.push("must not be '..'".to_string());
-    } else if key.starts_with("..") {
-        errors.push("must not start with '..'".to_string());
-    }
+    errors.extend(chdir_prefix_error(key).map(str::to_string));
     errors
+}
+
+/// hasChDirPrefix: a key that would climb out of its directory.
+pub(crate) fn chdir_prefix_error(key: &str) -> Option<&'static str> {
+    if key == "." {
+        Some("must not be '.'")
+    } else if key == ".." {
+        Some("must not be '..'")
+    } else if key.starts_with("..") {
+        Some("must not start with '..'")
+    } else {
+        None
+    }
 }
 
 fn check_keys<'a>(

@@ -205,13 +205,7 @@ fn env_var_name_errors(key: &str) -> Vec<String> {
     if !valid {
         errors.push(ENV_VAR_NAME_MSG.to_string());
     }
-    if key == "." {
-        errors.push("must not be '.'".to_string());
-    } else if key == ".." {
-        errors.push("must not be '..'".to_string());
-    } else if key.starts_with("..") {
-        errors.push("must not start with '..'".to_string());
-    }
+    errors.extend(crate::apiserver::validation_config::chdir_prefix_error(key).map(str::to_string));
     errors
 }
 
