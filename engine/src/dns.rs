@@ -187,12 +187,7 @@ impl Zone {
                 );
             }
             Object::EndpointSlice(slice) => {
-                let service = slice
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(crate::kubectl::describe::network::SERVICE_NAME_LABEL))
-                    .cloned();
+                let service = crate::labels::slice_service(slice).map(str::to_string);
                 let Some(service) = service.filter(|_| !deleted) else {
                     self.slices.remove(&key);
                     return;

@@ -183,12 +183,7 @@ impl Simulation {
                 let name = svc.metadata.name_str().to_string();
                 let own: Vec<&&EndpointSlice> = slices
                     .iter()
-                    .filter(|s| {
-                        s.metadata.namespace_str() == namespace
-                            && s.metadata.labels.as_ref().and_then(|l| {
-                                l.get(crate::kubectl::describe::network::SERVICE_NAME_LABEL)
-                            }) == Some(&name)
-                    })
+                    .filter(|s| crate::labels::slice_of_service(s, svc))
                     .collect();
                 let ready_of = |e: &k8s_openapi::api::discovery::v1::Endpoint| {
                     e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true)

@@ -12,7 +12,6 @@ use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 
 use crate::apiserver::ApiServer;
-use crate::kubectl::describe::network::SERVICE_NAME_LABEL;
 use crate::objects::MetaExt;
 use crate::time::{SimDuration, SimTime};
 
@@ -130,15 +129,7 @@ fn desired_rules(api: &ApiServer) -> Vec<ServicePortRules> {
         let name = svc.metadata.name_str();
         let own: Vec<&&EndpointSlice> = slices
             .iter()
-            .filter(|s| {
-                s.metadata.namespace_str() == namespace
-                    && s.metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get(SERVICE_NAME_LABEL))
-                        .map(String::as_str)
-                        == Some(name)
-            })
+            .filter(|s| crate::labels::slice_of_service(s, svc))
             .collect();
         for port in spec.ports.iter().flatten() {
             let port_name = port.name.clone().unwrap_or_default();

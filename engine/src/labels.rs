@@ -8,6 +8,28 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 pub type Labels = BTreeMap<String, String>;
 
+/// discoveryv1.LabelServiceName: the Service an EndpointSlice belongs to.
+pub const SERVICE_NAME: &str = "kubernetes.io/service-name";
+
+/// The Service an EndpointSlice's label names.
+pub fn slice_service(slice: &k8s_openapi::api::discovery::v1::EndpointSlice) -> Option<&str> {
+    slice
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(SERVICE_NAME))
+        .map(String::as_str)
+}
+
+/// Whether an EndpointSlice is one of a Service's: same namespace, its name in the label.
+pub fn slice_of_service(
+    slice: &k8s_openapi::api::discovery::v1::EndpointSlice,
+    svc: &k8s_openapi::api::core::v1::Service,
+) -> bool {
+    slice.metadata.namespace == svc.metadata.namespace
+        && slice_service(slice) == svc.metadata.name.as_deref()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Requirement {
     Equals(String, String),

@@ -12,7 +12,7 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::service_alloc::KUBERNETES_SERVICE_IP;
-use crate::kubectl::describe::network::SERVICE_NAME_LABEL;
+use crate::labels::SERVICE_NAME;
 
 /// The control-plane node's address and the API server's port (minikube's).
 pub const API_SERVER_ADDRESS: &str = "192.168.49.2";
@@ -46,7 +46,7 @@ pub fn service() -> Service {
 
 pub fn endpoint_slice() -> EndpointSlice {
     let mut metadata = super::new_meta("default", Some("kubernetes"), None);
-    metadata.labels = Some([(SERVICE_NAME_LABEL.to_string(), "kubernetes".to_string())].into());
+    metadata.labels = Some([(SERVICE_NAME.to_string(), "kubernetes".to_string())].into());
     EndpointSlice {
         metadata,
         address_type: "IPv4".into(),

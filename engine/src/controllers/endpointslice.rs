@@ -23,7 +23,7 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Context, Controller, Reconciled};
-use crate::kubectl::describe::network::SERVICE_NAME_LABEL;
+use crate::labels::{slice_service, SERVICE_NAME};
 use crate::objects::{Kind, MetaExt, Object, ObjectRef};
 use crate::podutil;
 use crate::sorting::CollectSorted;
@@ -74,15 +74,6 @@ fn managed_by_us(slice: &EndpointSlice) -> bool {
         == Some(MANAGED_BY)
 }
 
-fn service_of(slice: &EndpointSlice) -> Option<&str> {
-    slice
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(SERVICE_NAME_LABEL))
-        .map(String::as_str)
-}
-
 impl Controller for EndpointSliceController {
     fn name(&self) -> &'static str {
         NAME
@@ -99,7 +90,7 @@ impl Controller for EndpointSliceController {
             Object::EndpointSlice(slice)
                 if managed_by_us(slice) && event.event_type == WatchEventType::Deleted =>
             {
-                service_of(slice).map(service_key).into_iter().collect()
+                slice_service(slice).map(service_key).into_iter().collect()
             }
             _ => Vec::new(),
         }
@@ -113,8 +104,9 @@ impl Controller for EndpointSliceController {
             .list_shared(Kind::EndpointSlice, Some(&namespace))
             .into_iter()
             .filter(|o| {
-                as_slice(o)
-                    .is_some_and(|s| managed_by_us(s) && service_of(s) == Some(key.name.as_str()))
+                as_slice(o).is_some_and(|s| {
+                    managed_by_us(s) && slice_service(s) == Some(key.name.as_str())
+                })
             })
             .collect();
         let service = match ctx.api.get(key) {
@@ -424,12 +416,12 @@ fn slice_labels(svc: &Service) -> BTreeMap<String, String> {
         .clone()
         .unwrap_or_default()
         .into_iter()
-        .filter(|(k, _)| k != SERVICE_NAME_LABEL && k != MANAGED_BY_LABEL)
+        .filter(|(k, _)| k != SERVICE_NAME && k != MANAGED_BY_LABEL)
         .collect_map();
     if crate::apiserver::validation_service::is_headless(svc) {
         labels.insert(HEADLESS_LABEL.into(), String::new());
     }
-    labels.insert(SERVICE_NAME_LABEL.into(), svc.metadata.name_str().into());
+    labels.insert(SERVICE_NAME.into(), svc.metadata.name_str().into());
     labels.insert(MANAGED_BY_LABEL.into(), MANAGED_BY.into());
     labels
 }

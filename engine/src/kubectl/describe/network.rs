@@ -11,22 +11,12 @@ use crate::labels::format_labels;
 use crate::objects::{MetaExt, Object};
 use crate::sim::Simulation;
 
-/// The label that ties an EndpointSlice to its Service.
-pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
-
 /// The EndpointSlices of a Service, as a label-selected list returns them.
 pub fn slices_of<'a>(sim: &'a Simulation, svc: &Service) -> Vec<&'a EndpointSlice> {
     sim.api()
         .list_typed::<EndpointSlice>(Some(svc.metadata.namespace_str()))
         .into_iter()
-        .filter(|s| {
-            s.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(SERVICE_NAME_LABEL))
-                .map(String::as_str)
-                == Some(svc.metadata.name_str())
-        })
+        .filter(|s| crate::labels::slice_of_service(s, svc))
         .collect()
 }
 
@@ -164,20 +154,13 @@ pub(super) fn describe_endpoint_slice(sim: &Simulation, slice: &EndpointSlice) -
         out.push_str("Ports: <unset>\n");
     } else {
         out.push_str("Ports:\n");
-        let rows: Vec<Vec<String>> = ports
-            .iter()
-            .map(|p| {
-                vec![
-                    p.name
-                        .clone()
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| "<unset>".into()),
-                    p.port.map_or_else(|| "<unset>".into(), |n| n.to_string()),
-                    p.protocol.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        out.push_str(&table(2, &["Name", "Port", "Protocol"], &rows, true));
+        out.push_str(&ports_table(
+            2,
+            ports.iter().map(|p| {
+                let number = p.port.map_or_else(|| "<unset>".into(), |n| n.to_string());
+                (p.name.as_deref(), number, p.protocol.as_deref())
+            }),
+        ));
     }
     let events = events(sim, &Object::EndpointSlice(slice.clone()));
     let no_events = events.starts_with("Events:  <none>");
@@ -263,22 +246,33 @@ pub(super) fn describe_endpoints(sim: &Simulation, ep: &Endpoints) -> String {
         out.push_str(&b.render(0));
         if let Some(ports) = subset.ports.as_ref().filter(|p| !p.is_empty()) {
             out.push_str("  Ports:\n");
-            let rows: Vec<Vec<String>> = ports
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.name
-                            .clone()
-                            .filter(|n| !n.is_empty())
-                            .unwrap_or_else(|| "<unset>".into()),
-                        p.port.to_string(),
-                        p.protocol.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            out.push_str(&table(4, &["Name", "Port", "Protocol"], &rows, true));
+            out.push_str(&ports_table(
+                4,
+                ports
+                    .iter()
+                    .map(|p| (p.name.as_deref(), p.port.to_string(), p.protocol.as_deref())),
+            ));
         }
         out.push('\n');
     }
     out + &events(sim, &Object::Endpoints(ep.clone()))
+}
+
+/// The Name/Port/Protocol table of a slice's or a subset's ports; an unnamed port is `<unset>`.
+fn ports_table<'a>(
+    indent: usize,
+    ports: impl Iterator<Item = (Option<&'a str>, String, Option<&'a str>)>,
+) -> String {
+    let rows: Vec<Vec<String>> = ports
+        .map(|(name, number, protocol)| {
+            vec![
+                name.filter(|n| !n.is_empty())
+                    .unwrap_or("<unset>")
+                    .to_string(),
+                number,
+                protocol.unwrap_or_default().to_string(),
+            ]
+        })
+        .collect();
+    table(indent, &["Name", "Port", "Protocol"], &rows, true)
 }
