@@ -1,7 +1,7 @@
 //! Services as a picture: each Service (its cluster IP, ports and DNS
 //! name) → the endpoints its EndpointSlices list → the pods behind them.
-//! A ready endpoint gets traffic; one that is not ready is listed but
-//! skipped, which is what readiness probes are for. The numbers come from
+//! A ready endpoint is in kube-proxy's rules; one that is not ready is
+//! listed but left out, which is what readiness probes are for. The numbers come from
 //! the engine (`ClusterView::services`).
 
 use kubeplay_engine::view::ServiceView;
@@ -52,9 +52,9 @@ pub fn service_map(props: &ServiceMapProps) -> Html {
                 "not-ready"
             };
             let state_text = match state {
-                "ready" => ctx.t("준비됨: 트래픽 받음", "ready: gets traffic"),
-                "terminating" => ctx.t("종료 중: 새 트래픽 없음", "terminating: no new traffic"),
-                _ => ctx.t("준비 안 됨: 트래픽 없음", "not ready: no traffic"),
+                "ready" => ctx.t("준비됨: kube-proxy 규칙에 들어 있음", "ready: in kube-proxy's rules"),
+                "terminating" => ctx.t("종료 중: kube-proxy 규칙에서 빠짐", "terminating: left out of kube-proxy's rules"),
+                _ => ctx.t("준비 안 됨: kube-proxy 규칙에서 빠짐", "not ready: left out of kube-proxy's rules"),
             };
             let pod = e.pod.clone().map(|pod| {
                 let target = Target::Pod { namespace: svc.namespace.clone(), name: pod.clone() };
