@@ -622,7 +622,8 @@ fn deployment(sim: &Simulation, c: &DeploymentCheck) -> CheckResult {
 
 /// Reads a lesson from its `lesson.yaml` and its manifests.
 pub fn parse_lesson(yaml: &str, files: BTreeMap<String, String>) -> Result<Lesson, String> {
-    let mut lesson: Lesson = serde_yaml::from_str(yaml).map_err(|e| format!("lesson.yaml: {e}"))?;
+    let mut lesson: Lesson =
+        crate::yaml::from_str(yaml).map_err(|e| format!("lesson.yaml: {e}"))?;
     lesson.files = files;
     if lesson.steps.is_empty() {
         return Err(format!("lesson {} has no steps", lesson.id));

@@ -37,6 +37,7 @@ pub mod storage;
 pub mod store;
 pub mod time;
 pub mod view;
+pub mod yaml;
 
 mod facade;
 

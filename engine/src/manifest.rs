@@ -2,15 +2,14 @@
 //! remember where each field was written, so that every error can name its
 //! line and column.
 //!
-//! serde_yaml does the parsing; yaml-rust2's marked events supply positions,
-//! which serde_yaml does not expose.
+//! `yaml.rs` builds the values from yaml-rust2's events; the same events,
+//! with their marks, give each field's position.
 
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::Deserialize;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::Marker;
 
 /// A manifest that cannot be applied, with where the problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,8 +60,6 @@ pub struct Document {
 #[derive(Clone, Debug, Default)]
 pub struct Positions {
     by_path: HashMap<String, (usize, usize)>,
-    /// Plain scalars YAML 1.1 reads as octal numbers (`defaultMode: 0400`), by path.
-    octal: HashMap<String, i64>,
     /// Where the document starts, for errors about the whole object.
     pub start: (usize, usize),
 }
@@ -87,88 +84,48 @@ impl Positions {
     }
 }
 
-/// Splits `text` into its non-empty documents.
+/// Splits `text` into its non-empty documents, parsed once: the values as
+/// kubectl reads them (`yaml.rs`) and the positions from the same events.
 pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
-    let mut values = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value =
-            serde_json::Value::deserialize(document).map_err(|err| yaml_error(source, &err))?;
-        values.push(value);
+    let mut reader = Reader::default();
+    if let Err(e) = Parser::new_from_str(text).load(&mut reader, true) {
+        return Err(yaml_error(source, crate::yaml::scan_error(&e)));
     }
-    let mut recorder = PositionRecorder::default();
-    // serde_yaml accepted the text, so this parser will too; if the two ever
-    // disagree we lose only positions, never the manifest.
-    let _ = Parser::new_from_str(text).load(&mut recorder, true);
-    let mut positions = recorder.documents.into_iter();
+    let values = reader.values.finish().map_err(|e| yaml_error(source, e))?;
+    let mut positions = reader.positions.documents.into_iter();
     Ok(values
         .into_iter()
         .map(|value| (value, positions.next().unwrap_or_default()))
         .filter(|(value, _)| !value.is_null())
-        .map(|(mut value, positions)| {
-            if !positions.octal.is_empty() {
-                read_octal(&mut value, "", &positions.octal);
-            }
-            Document { value, positions }
-        })
+        .map(|(value, positions)| Document { value, positions })
         .collect())
 }
 
-/// kubectl reads YAML as YAML 1.1 does (go-yaml v2), where an unquoted
-/// `0400` is octal, 256; serde_yaml reads YAML 1.2, where it is a string.
-fn read_octal(value: &mut serde_json::Value, path: &str, octal: &HashMap<String, i64>) {
-    match value {
-        serde_json::Value::String(_) => {
-            if let Some(n) = octal.get(path) {
-                *value = serde_json::Value::from(*n);
-            }
-        }
-        serde_json::Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                read_octal(child, &child_path(path, key), octal);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (i, child) in items.iter_mut().enumerate() {
-                read_octal(child, &format!("{path}[{i}]"), octal);
-            }
-        }
-        _ => {}
+/// One pass over the parser's events for both values and positions.
+#[derive(Default)]
+struct Reader {
+    values: crate::yaml::Builder,
+    positions: PositionRecorder,
+}
+
+impl MarkedEventReceiver for Reader {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        self.values.event(&event, mark);
+        self.positions.on_event(event, mark);
     }
 }
 
-/// go-yaml v2's resolve: a plain `0` followed by octal digits is an integer in base 8.
-fn yaml11_octal(text: &str) -> Option<i64> {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let rest = digits.strip_prefix('0')?;
-    if rest.is_empty() || !rest.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return None;
-    }
-    i64::from_str_radix(rest, 8).ok().map(|n| sign * n)
-}
-
-/// Words a YAML syntax error as kubectl does:
+/// Words a YAML error as kubectl does:
 /// `error converting YAML to JSON: yaml: line 7: mapping values are not allowed in this context`.
-fn yaml_error(source: &str, err: &serde_yaml::Error) -> ManifestError {
-    let location = err.location();
-    let mut problem = err.to_string();
-    if let Some(cut) = problem.find(" at line ") {
-        problem.truncate(cut);
-    }
-    let message = match &location {
-        Some(loc) => format!(
-            "error: error parsing {source}: error converting YAML to JSON: yaml: line {}: {problem}",
-            loc.line()
-        ),
-        None => format!("error: error parsing {source}: error converting YAML to JSON: yaml: {problem}"),
-    };
+fn yaml_error(source: &str, err: crate::yaml::YamlError) -> ManifestError {
     ManifestError {
         source: source.to_string(),
-        line: location.as_ref().map(|l| l.line()),
-        column: location.as_ref().map(|l| l.column()),
-        message,
+        line: Some(err.line),
+        column: Some(err.column),
+        message: format!(
+            "error: error parsing {source}: error converting YAML to JSON: {}",
+            err.message
+        ),
     }
 }
 
@@ -233,13 +190,8 @@ impl MarkedEventReceiver for PositionRecorder {
                 self.stack.clear();
             }
             Event::DocumentEnd => self.documents.push(std::mem::take(&mut self.current)),
-            Event::Scalar(text, style, ..) => {
+            Event::Scalar(text, ..) => {
                 let (path, is_key) = self.next_node_path();
-                if let (false, Some(path), TScalarStyle::Plain) = (is_key, &path, style) {
-                    if let Some(n) = yaml11_octal(&text) {
-                        self.current.octal.insert(path.clone(), n);
-                    }
-                }
                 if is_key {
                     if let Some(Frame::Mapping {
                         path,
@@ -315,7 +267,8 @@ metadata:
         let docs = parse_documents("m.yaml", text).unwrap();
         assert_eq!(
             docs[0].value,
-            serde_json::json!({"a": {"mode": 256, "quoted": "0400", "list": [420, "08", 0]}})
+            // go-yaml v2: `08` is no octal number, but it matches its float pattern.
+            serde_json::json!({"a": {"mode": 256, "quoted": "0400", "list": [420, 8, 0]}})
         );
     }
 

@@ -215,7 +215,8 @@ fn run_engine(options: &Options) -> Result<(), String> {
     let booted = setup.elapsed();
     let mut manifest = String::new();
     for i in 0..options.pods {
-        let yaml = serde_yaml::to_string(&pod(i)).map_err(|e| e.to_string())?;
+        let value = serde_json::to_value(pod(i)).map_err(|e| e.to_string())?;
+        let yaml = kubeplay_engine::kubectl::yaml::to_yaml(&value);
         manifest.push_str("apiVersion: v1\nkind: Pod\n");
         manifest.push_str(&yaml);
         manifest.push_str("---\n");
