@@ -60,6 +60,10 @@ pub fn format_step(step: &StepRecord) -> String {
 }
 
 /// Runs one line of the command language.
+/// The longest `sim advance`: a day of virtual time runs every heartbeat and
+/// resync in it, well under a second natively.
+const MAX_ADVANCE: SimDuration = SimDuration::from_secs(24 * 3600);
+
 pub fn execute(sim: &mut Simulation, line: &str, files: &dyn FileSource) -> CommandOutput {
     let stages = match crate::filters::split_pipeline(line) {
         Ok(stages) => stages,
@@ -129,6 +133,10 @@ fn sim_command(sim: &mut Simulation, args: &[String]) -> CommandOutput {
                 return fail("error: sim advance needs a duration, like 30s, 2m or 1h");
             };
             match SimDuration::parse(text) {
+                Ok(d) if d > MAX_ADVANCE => fail(format!(
+                    "error: sim advance goes at most {} at a time (every periodic task between runs, and a page would freeze); run it again to go further",
+                    advanced_by(MAX_ADVANCE)
+                )),
                 Ok(d) => {
                     let steps = sim.advance(d);
                     ok(format!(

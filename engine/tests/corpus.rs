@@ -194,3 +194,49 @@ fn the_pi_job_completes() {
     assert_eq!(digits.len(), 1001, "{digits}");
     assert!(digits.starts_with("3.14159265358979323846"), "{digits}");
 }
+
+/// application/deployment-sidecar.yaml: the app appends a line to a shared
+/// file every second and the `logshipper` sidecar (`tail -F`, started before
+/// the file exists) prints each one. Both run; the pod is 2/2 and the
+/// sidecar's log follows the file.
+#[test]
+fn the_sidecar_example_ships_the_apps_log() {
+    let text = std::fs::read_to_string(corpus().join("application/deployment-sidecar.yaml"))
+        .expect("readable");
+    let mut sim = Simulation::new(SimConfig::default());
+    let report = sim.apply_yaml_report("deployment-sidecar.yaml", &text);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    sim.advance(kubeplay_engine::SimDuration::from_secs(30));
+    let pods = sim.run_command("kubectl get pods", &kubeplay_engine::NoFiles);
+    assert!(
+        pods.stdout.contains("2/2     Running   0"),
+        "{}",
+        pods.stdout
+    );
+    let logs = sim.run_command(
+        "kubectl logs deploy/myapp -c logshipper",
+        &kubeplay_engine::NoFiles,
+    );
+    let lines: Vec<&str> = logs.stdout.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "tail: can't open '/opt/logs.txt': No such file or directory",
+            "tail: /opt/logs.txt has appeared; following end of new file"
+        ]
+    );
+    let logged = lines.iter().filter(|l| **l == "logging").count();
+    assert!(
+        (25..=30).contains(&logged),
+        "{logged} lines: {}",
+        logs.stdout
+    );
+    // It keeps following: ten more seconds, ten more lines.
+    sim.advance(kubeplay_engine::SimDuration::from_secs(10));
+    let later = sim.run_command(
+        "kubectl logs deploy/myapp -c logshipper",
+        &kubeplay_engine::NoFiles,
+    );
+    let more = later.stdout.lines().filter(|l| *l == "logging").count();
+    assert_eq!(more, logged + 10, "{}", later.stdout);
+}

@@ -1129,7 +1129,13 @@ fn decide(w: &mut PodWorker, s: &mut PodSync) {
     let policy = s.restart_policy().to_string();
     // The app containers are done for good: sidecars are not restarted.
     let finishing = policy != "Always" && w.regular_done();
-    let any_regular_started = w.containers.iter().any(|c| c.instances > 0);
+    // computeInitContainerActions: once a regular container is on its way
+    // (pulling, created or run), a sidecar that exits no longer holds the pod
+    // back; it is only restarted. (The kubelet pulls inside startContainer.)
+    let any_regular_started = w
+        .containers
+        .iter()
+        .any(|c| c.instances > 0 || !matches!(c.run, Run::Waiting));
     // Init containers, in order.
     let mut initialized = true;
     for i in 0..w.init.len() {

@@ -556,17 +556,21 @@ impl Machine {
             }
             "head" | "tail" => {
                 let (flags, mut rest) = split_flags_with_values(&args, &["-n", "-c"]);
-                let follow = flags.iter().any(|(f, _)| f.contains('f'));
+                let follow = flags.iter().any(|(f, _)| f.contains(['f', 'F']));
+                // -F: follow by name, waiting for a file that is not there yet.
+                let retry = flags.iter().any(|(f, _)| f.contains('F'));
                 let n: usize = flags
                     .iter()
                     .find(|(f, _)| f == "-n")
                     .and_then(|(_, v)| v.trim_start_matches(['+', '-']).parse().ok())
                     .unwrap_or(10);
                 let mut status = 0;
+                let mut followed = None;
                 let content = if rest.is_empty() {
                     self.fds.stdin.clone().unwrap_or_default()
                 } else {
                     let path = normalize(&self.cwd, &rest.remove(0));
+                    followed = Some(path.clone());
                     match host.fs.read(host.view, &path) {
                         Ok(c) => c,
                         Err(e) => {
@@ -590,8 +594,17 @@ impl Machine {
                     text.push('\n');
                 }
                 self.write_out(&text, host);
-                if follow && name == "tail" {
-                    return Outcome::Forever(Forever::Idle);
+                if follow && name == "tail" && (status == 0 || retry) {
+                    return Outcome::Forever(match followed {
+                        // Pipelines and probes run without time passing: nothing to poll for.
+                        Some(path) if !self.instant => Forever::Following {
+                            offset: content.len(),
+                            path,
+                            next_poll: self.clock.plus(SimDuration::from_secs(1)),
+                            present: status == 0,
+                        },
+                        _ => Forever::Idle,
+                    });
                 }
                 Outcome::Status(status)
             }

@@ -65,8 +65,17 @@ pub struct LogLine {
 /// What a process that will not finish by itself is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Forever {
-    /// Waiting for nothing in particular (`sleep infinity`, `tail -f`).
+    /// Waiting for nothing in particular (`sleep infinity`, `tail -f` of stdin).
     Idle,
+    /// `tail -f FILE`: busybox polls the file once a second and prints what
+    /// was appended since (`-F` also waits for a file that is not there yet).
+    Following {
+        path: String,
+        offset: usize,
+        next_poll: SimTime,
+        /// Whether the file was there at the last look.
+        present: bool,
+    },
     /// Serving on ports.
     Serving(Server),
     /// A program the simulation cannot look into (an application binary):
@@ -448,6 +457,7 @@ impl Machine {
                 .iter()
                 .all(|j| matches!(j.state, State::Exited(_)))
                 .then(|| self.clock.max(self.last_job_exit)),
+            State::Forever(Forever::Following { next_poll, .. }) => Some(*next_poll),
             _ => None,
         }
     }
@@ -595,6 +605,10 @@ impl Machine {
                     self.ops = 0;
                 }
                 State::Sleeping(_) => return,
+                State::Forever(Forever::Following { next_poll, .. }) if *next_poll <= bound => {
+                    self.poll_followed(host);
+                    continue;
+                }
                 State::WaitJobs => {
                     if self
                         .jobs
@@ -1268,6 +1282,47 @@ impl Machine {
                 }
             }
         }
+    }
+
+    /// One poll of `tail -f`: prints what the file gained since the last one.
+    fn poll_followed(&mut self, host: &mut Host) {
+        let State::Forever(Forever::Following {
+            path,
+            offset,
+            next_poll,
+            present,
+        }) = &self.state
+        else {
+            return;
+        };
+        let (path, mut offset, at, was_present) = (path.clone(), *offset, *next_poll, *present);
+        self.clock = at;
+        let content = host.fs.read(host.view, &path).ok();
+        if let Some(content) = &content {
+            if !was_present {
+                // busybox tail's words when -F finds the file.
+                self.write_err(&format!(
+                    "tail: {path} has appeared; following end of new file\n"
+                ));
+                offset = 0;
+            }
+            match content.get(offset..) {
+                Some(added) if !added.is_empty() => {
+                    let added = added.to_string();
+                    self.write_out(&added, host);
+                    offset = content.len();
+                }
+                Some(_) => {}
+                // Truncated or rewritten: follow from its new end.
+                None => offset = content.len(),
+            }
+        }
+        self.state = State::Forever(Forever::Following {
+            path,
+            offset,
+            next_poll: at.plus(SimDuration::from_secs(1)),
+            present: content.is_some(),
+        });
     }
 
     fn write_out(&mut self, text: &str, host: &mut Host) {
