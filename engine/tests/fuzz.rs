@@ -16,11 +16,16 @@ use std::path::{Path, PathBuf};
 
 use kubeplay_engine::{MemoryFiles, SimConfig, Simulation};
 
-/// A command that takes longer freezes the page as surely as a panic kills it.
-const SLOW: std::time::Duration = std::time::Duration::from_secs(2);
+/// A command that takes longer freezes the page as surely as a panic kills it
+/// (with room for unoptimized test builds, which are some ten times slower).
+const SLOW: std::time::Duration = if cfg!(debug_assertions) {
+    std::time::Duration::from_secs(20)
+} else {
+    std::time::Duration::from_secs(2)
+};
 
 /// Enough to cover the corpus several times over in a few seconds.
-const DEFAULT_CASES: usize = 3000;
+const DEFAULT_CASES: usize = 20_000;
 
 const ODD_TOKENS: &[&str] = &[
     "",
