@@ -13,16 +13,27 @@ use crate::sim::Simulation;
 use crate::time::{human_duration, SimDuration, SimTime};
 use crate::view::{CommandOutput, StepRecord};
 
-/// Splits a command line into words, honouring single and double quotes.
+/// Splits a command line into words as a POSIX shell does: single quotes
+/// keep everything, double quotes keep all but `\"`, `\\`, `\$` and `` \` ``,
+/// and a backslash outside quotes escapes the next character (so the
+/// `'\''` idiom puts a single quote inside single quotes).
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut in_word = false;
     let mut quote: Option<char> = None;
-    for c in line.chars() {
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => {
+                current.extend(chars.next());
+            }
             (Some(_), c) => current.push(c),
+            (None, '\\') => {
+                current.extend(chars.next());
+                in_word = true;
+            }
             (None, '\'' | '"') => {
                 quote = Some(c);
                 in_word = true;
@@ -59,11 +70,11 @@ pub fn format_step(step: &StepRecord) -> String {
     )
 }
 
-/// Runs one line of the command language.
 /// The longest `sim advance`: a day of virtual time runs every heartbeat and
 /// resync in it, well under a second natively.
 const MAX_ADVANCE: SimDuration = SimDuration::from_secs(24 * 3600);
 
+/// Runs one line of the command language.
 pub fn execute(sim: &mut Simulation, line: &str, files: &dyn FileSource) -> CommandOutput {
     let stages = match crate::filters::split_pipeline(line) {
         Ok(stages) => stages,
@@ -416,5 +427,14 @@ mod tests {
             Vec::<String>::new()
         );
         assert!(split_words("echo 'open").is_err());
+        // Backslashes as a POSIX shell reads them.
+        assert_eq!(
+            split_words(r#"sh -c 'echo '\''q'\''' a\ b "x\"y\n""#).unwrap(),
+            vec!["sh", "-c", "echo 'q'", "a b", r#"x"y\n"#]
+        );
+        assert_eq!(
+            crate::filters::split_pipeline(r#"echo 'a'\''|b' | wc"#).unwrap(),
+            vec![r#"echo 'a'\''|b' "#, " wc"]
+        );
     }
 }

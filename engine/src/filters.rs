@@ -18,8 +18,16 @@ pub fn split_pipeline(line: &str) -> Result<Vec<String>, String> {
     let mut current = String::new();
     let mut quote: Option<char> = None;
     let mut and_list = false;
+    let mut escaped = false;
     for c in line.chars() {
+        if escaped {
+            // The character after a backslash is never a quote or a bar.
+            escaped = false;
+            current.push(c);
+            continue;
+        }
         match (quote, c) {
+            (None | Some('"'), '\\') => escaped = true,
             (Some(q), c) if c == q => quote = None,
             (None, '\'' | '"') => quote = Some(c),
             (None, '|') => {

@@ -138,6 +138,38 @@ const ODD_SCALARS: &[&str] = &[
     "0x7FFFFFFFFFFFFFFF",
 ];
 
+/// Shell and perl programs for `kubectl exec`, cut and spliced character by character.
+const SHELL_SEEDS: &[&str] = &[
+    "for i in 1 2 3; do echo $i; done",
+    "i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo \"n=$i\"; done",
+    "if [ -f /etc/hostname ]; then cat /etc/hostname; else echo no; fi",
+    "case $HOSTNAME in one*) echo yes;; *) echo no;; esac",
+    "f() { echo \"$1-$2\"; return 3; }; f a b; echo $?",
+    "(cd /tmp && echo hi > x && cat x) | wc -c",
+    "echo ${X:-default} ${#HOSTNAME} ${HOSTNAME%%-*} ${PATH#*:}",
+    "trap 'echo bye' TERM; sleep 1 & wait; echo done",
+    "cat <<EOF\nline $HOSTNAME\nEOF",
+    "ls -l / | grep -v tmp | head -n 3 | sort -r",
+    "x=$(echo a b c | tr ' ' '\\n' | tail -n 1); echo \"[$x]\"",
+    "echo `date +%s` >> /tmp/log; test -s /tmp/log && echo ok || echo empty",
+    "nslookup kubernetes.default; wget -qO- http://example.com | head -1",
+    "env | sort | head -5; printf '%s=%d\\n' a 1; exit 7",
+];
+
+const PERL_SEEDS: &[&str] = &[
+    "print 1+2*3, \"\\n\"",
+    "my @a = (1..5); print join(',', map { $_ * 2 } @a), \"\\n\"",
+    "for my $i (1..3) { print \"$i\\n\" if $i % 2 }",
+    "my %h = (a => 1, b => 2); print scalar(keys %h)",
+    "use bignum; print 2**100",
+    "print sprintf('%.3f', 3.14159)",
+];
+
+const ODD_CHARS: &[char] = &[
+    '\'', '"', '$', '(', ')', '{', '}', '[', ']', ';', '|', '&', '<', '>', '`', '\\', ' ', '\n',
+    '*', '?', '~', '#', '=', '!', '%', '-', '0', '9', 'é', '\t',
+];
+
 /// A small deterministic generator (splitmix64), so every failure replays.
 struct Rng(u64);
 
@@ -269,6 +301,28 @@ fn mutate_command(rng: &mut Rng, line: &str) -> String {
     tokens.join(" ")
 }
 
+fn mutate_program(rng: &mut Rng, seeds: &[&str]) -> String {
+    let mut chars: Vec<char> = rng.pick(seeds).chars().collect();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(4) {
+            0 if at < chars.len() => {
+                chars.remove(at);
+            }
+            1 if at < chars.len() => chars[at] = *rng.pick(ODD_CHARS),
+            2 => {
+                // Splice in a piece of another program.
+                let other: Vec<char> = rng.pick(seeds).chars().collect();
+                let from = rng.below(other.len());
+                let to = (from + rng.below(12)).min(other.len());
+                chars.splice(at..at, other[from..to].iter().copied());
+            }
+            _ => chars.insert(at, *rng.pick(ODD_CHARS)),
+        }
+    }
+    chars.into_iter().collect()
+}
+
 fn mutate_manifest(rng: &mut Rng, text: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     for _ in 0..=rng.below(3) {
@@ -312,6 +366,7 @@ const SETUP: &[&str] = &[
     "kubectl create secret generic sec --from-literal=p=q",
     "kubectl run one --image=busybox -- sleep 3600",
     "kubectl create job pi --image=perl -- perl -e 'print 1'",
+    "kubectl run pl --image=perl -- sleep 3600",
     "sim advance 20s",
 ];
 
@@ -363,7 +418,20 @@ fn mutated_commands_and_manifests_never_panic() {
         if case % 200 == 0 {
             sim = fresh_cluster();
         }
-        let (line, files) = if rng.below(3) == 0 {
+        let kind = rng.below(6);
+        let (line, files) = if kind == 0 {
+            let script = mutate_program(&mut rng, SHELL_SEEDS);
+            (
+                format!("kubectl exec one -- sh -c {}", shell_quote(&script)),
+                MemoryFiles::new(),
+            )
+        } else if kind == 1 {
+            let program = mutate_program(&mut rng, PERL_SEEDS);
+            (
+                format!("kubectl exec pl -- perl -e {}", shell_quote(&program)),
+                MemoryFiles::new(),
+            )
+        } else if kind < 4 {
             let (name, text) = rng.pick(&manifests);
             let verb = *rng.pick(&["apply", "create", "delete", "replace"]);
             (
@@ -423,6 +491,11 @@ fn mutated_commands_and_manifests_never_panic() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Single quotes for the command line, as a POSIX shell quotes.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn fresh_cluster() -> Simulation {
