@@ -364,7 +364,8 @@ impl Serialize for Kind {
 pub trait MetaExt {
     fn name_str(&self) -> &str;
     fn namespace_str(&self) -> &str;
-    fn labels_map(&self) -> std::collections::BTreeMap<String, String>;
+    /// The labels, borrowed (an empty map when there are none).
+    fn labels_map(&self) -> &std::collections::BTreeMap<String, String>;
     fn is_deleting(&self) -> bool;
     fn controller_owner(
         &self,
@@ -380,8 +381,9 @@ impl MetaExt for ObjectMeta {
         self.namespace.as_deref().unwrap_or("")
     }
 
-    fn labels_map(&self) -> std::collections::BTreeMap<String, String> {
-        self.labels.clone().unwrap_or_default()
+    fn labels_map(&self) -> &std::collections::BTreeMap<String, String> {
+        static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        self.labels.as_ref().unwrap_or(&NONE)
     }
 
     fn is_deleting(&self) -> bool {

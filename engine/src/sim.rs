@@ -509,6 +509,12 @@ impl Simulation {
         &self.api
     }
 
+    /// Lifts (or sets) the most pods the cluster holds: benchmarks go past
+    /// [`crate::apiserver::POD_LIMIT`].
+    pub fn set_pod_limit(&mut self, limit: usize) {
+        self.api.set_pod_limit(limit);
+    }
+
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }

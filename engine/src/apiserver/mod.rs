@@ -37,7 +37,13 @@ pub struct ApiServer {
     service_rng: SimRng,
     /// Writes since the simulation last collected them, for the step log.
     writes: Vec<WriteRecord>,
+    /// The most pods the cluster holds (kubeplay's limit, not Kubernetes').
+    pod_limit: usize,
 }
+
+/// Enough for any lesson and five times the 200-pod performance budget; a
+/// `--replicas=100000` would otherwise freeze the learner's tab for minutes.
+pub const POD_LIMIT: usize = 1000;
 
 impl ApiServer {
     pub fn new(seed: u64) -> Self {
@@ -46,7 +52,13 @@ impl ApiServer {
             rng: SimRng::new(seed),
             service_rng: SimRng::new(seed ^ 0x5345_5256_4943_4553),
             writes: Vec::new(),
+            pod_limit: POD_LIMIT,
         }
+    }
+
+    /// Benchmarks measure clusters far past what a learner's tab can hold.
+    pub fn set_pod_limit(&mut self, limit: usize) {
+        self.pod_limit = limit;
     }
 
     pub fn store(&self) -> &Store {
@@ -127,6 +139,16 @@ impl ApiServer {
         }
         if let Object::Pod(pod) = &object {
             admit_priority(pod)?;
+            if self.pod_limit < usize::MAX && self.list(Kind::Pod, None).count() >= self.pod_limit {
+                return Err(ApiError::new(
+                    StatusReason::Forbidden,
+                    format!(
+                        "pods \"{}\" is forbidden: kubeplay: the simulated cluster holds at most {} pods",
+                        pod.metadata.name_str(),
+                        self.pod_limit
+                    ),
+                ));
+            }
         }
         if let Object::PersistentVolumeClaim(pvc) = &mut object {
             admit_default_storage_class(self, pvc);

@@ -129,6 +129,7 @@ fn peak_rss_mib() -> Option<f64> {
 fn run_scheduler(options: &Options) -> Result<(), String> {
     let now = SimTime(0);
     let mut api = ApiServer::new(1);
+    api.set_pod_limit(usize::MAX);
     let mut recorder = EventRecorder::default();
     let mut scheduler = Scheduler::default();
     let deliver = |api: &mut ApiServer, scheduler: &mut Scheduler| {
@@ -212,6 +213,7 @@ fn run_engine(options: &Options) -> Result<(), String> {
         seed: 1,
         worker_nodes: options.nodes,
     });
+    sim.set_pod_limit(usize::MAX);
     let booted = setup.elapsed();
     let mut manifest = String::new();
     for i in 0..options.pods {

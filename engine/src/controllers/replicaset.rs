@@ -195,18 +195,18 @@ impl Controller for ReplicaSetController {
             .iter()
             .filter(|p| podutil::is_available(p, min_ready, ctx.now))
             .count() as i32;
+        let template_labels = spec
+            .template
+            .as_ref()
+            .and_then(|t| t.metadata.as_ref())
+            .map(|m| m.labels_map());
         let labeled = active
             .iter()
             .filter(|p| {
-                let template_labels = spec
-                    .template
-                    .as_ref()
-                    .and_then(|t| t.metadata.as_ref())
-                    .and_then(|m| m.labels.clone())
-                    .unwrap_or_default();
                 let labels = p.metadata.labels_map();
                 template_labels
                     .iter()
+                    .flat_map(|t| t.iter())
                     .all(|(k, v)| labels.get(k) == Some(v))
             })
             .count() as i32;
