@@ -47,6 +47,10 @@ const MAX_PROGRAMS: usize = 64;
 /// Expansion "errors" that are not errors: a command substitution that never ends.
 const SPINNING: &str = "\u{1}spinning";
 const FOREVER: &str = "\u{1}forever";
+const OUT_OF_MEMORY: &str = "\u{1}out of memory";
+/// The longest word an expansion may make: `x=$x$x` in a loop would
+/// otherwise double until the tab runs out of memory.
+const MAX_WORD_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stream {
@@ -1019,6 +1023,12 @@ impl Machine {
             self.state = State::Spinning;
         } else if e == FOREVER {
             self.state = State::Forever(Forever::Idle);
+        } else if e == OUT_OF_MEMORY {
+            // busybox ash dies when xmalloc fails.
+            self.write_err("sh: out of memory\n");
+            self.flush_partials();
+            self.frames.clear();
+            self.state = State::Exited(1);
         } else {
             self.write_err(&format!("sh: {e}\n"));
             self.finish_command(2);
@@ -1458,6 +1468,9 @@ impl Machine {
                     parts.push((value.to_string(), *quoted, true));
                 }
             }
+        }
+        if parts.iter().map(|(text, _, _)| text.len()).sum::<usize>() > MAX_WORD_BYTES {
+            return Err(OUT_OF_MEMORY.to_string());
         }
         Ok(parts)
     }

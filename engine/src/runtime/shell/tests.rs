@@ -563,3 +563,33 @@ fn traffic_to_pods_and_services_says_it_is_not_simulated() {
     );
     assert!(got.contains(&"status 1".to_string()), "{got:?}");
 }
+
+#[test]
+fn a_doubling_variable_runs_out_of_memory_instead_of_the_tab() {
+    let (mut m, mut b) = start("echo start; x=a; while true; do x=$x$x; done; echo never");
+    run(&mut m, &mut b, secs(5));
+    assert_eq!(lines(&mut m), vec!["start", "sh: out of memory"]);
+    assert_eq!(m.exit_code(), Some(1));
+}
+
+#[test]
+fn tail_follows_a_file_once_a_second() {
+    let (mut m, mut b) =
+        start("(for i in 1 2 3; do echo line$i >> /tmp/log; sleep 1; done) & tail -F /tmp/log");
+    run(&mut m, &mut b, secs(5));
+    assert_eq!(
+        lines(&mut m),
+        vec![
+            "tail: can't open '/tmp/log': No such file or directory",
+            "tail: /tmp/log has appeared; following end of new file",
+            "line1",
+            "line2",
+            "line3",
+        ]
+    );
+    assert_eq!(m.exit_code(), None);
+    // In a pipeline no time passes, so there is nothing to poll for.
+    let (mut m, mut b) = start("echo a > /tmp/f; tail -f /tmp/f | cat");
+    run(&mut m, &mut b, secs(5));
+    assert_eq!(m.next_wake(), None);
+}
