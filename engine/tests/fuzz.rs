@@ -154,6 +154,9 @@ const SHELL_SEEDS: &[&str] = &[
     "echo `date +%s` >> /tmp/log; test -s /tmp/log && echo ok || echo empty",
     "nslookup kubernetes.default; wget -qO- http://example.com | head -1",
     "env | sort | head -5; printf '%s=%d\\n' a 1; exit 7",
+    "x=a; while true; do x=$x$x; done",
+    "while true; do sleep 0 & done",
+    "tail -F /tmp/log & while true; do echo x >> /tmp/log; sleep 1; done",
 ];
 
 const PERL_SEEDS: &[&str] = &[
