@@ -323,6 +323,70 @@ pub fn split_reference(image: &str) -> (String, String) {
     (repo.to_string(), tag.to_string())
 }
 
+/// The version tags each catalogue repository has published, as
+/// (major, minor) from and to: `nginx:1.15` and `redis:6.0.5` exist on
+/// Docker Hub though the catalogue lists other tags; `nginx:1.166` does not.
+const PUBLISHED: &[(&str, (u32, u32), (u32, u32))] = &[
+    ("nginx", (1, 7), (1, 29)),
+    ("httpd", (2, 2), (2, 4)),
+    ("redis", (2, 6), (8, 2)),
+    ("busybox", (1, 21), (1, 37)),
+    ("alpine", (3, 1), (3, 22)),
+    ("ubuntu", (12, 4), (25, 10)),
+    ("debian", (7, 0), (13, 99)),
+    ("mysql", (5, 5), (9, 4)),
+    ("postgres", (9, 0), (18, 99)),
+    ("mongo", (3, 0), (8, 2)),
+    ("node", (0, 10), (25, 99)),
+    ("python", (2, 7), (3, 14)),
+    ("perl", (5, 8), (5, 42)),
+    ("registry.k8s.io/pause", (1, 0), (3, 10)),
+    ("registry.k8s.io/e2e-test-images/agnhost", (2, 10), (2, 56)),
+];
+
+/// Whether `tag` is a version the repository published: `MAJOR[.MINOR[.PATCH]]`
+/// with an optional variant (`-alpine`, `-slim-bookworm`), inside its range.
+fn published(repository: &str, tag: &str) -> bool {
+    let Some((_, from, to)) = PUBLISHED.iter().find(|(name, _, _)| *name == repository) else {
+        return false;
+    };
+    let (version, variant) = tag.split_once('-').unwrap_or((tag, ""));
+    if !variant
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return false;
+    }
+    let numbers: Vec<Option<u32>> = version.split('.').map(|n| n.parse().ok()).collect();
+    let (major, minor, patch) = match numbers.as_slice() {
+        [Some(major)] => (*major, None, 0),
+        [Some(major), Some(minor)] => (*major, Some(*minor), 0),
+        [Some(major), Some(minor), Some(patch)] => (*major, Some(*minor), *patch),
+        _ => return false,
+    };
+    // A major version alone stands for its newest minor.
+    let low = (major, minor.unwrap_or(u32::MAX));
+    let high = (major, minor.unwrap_or(0));
+    patch < 100 && low >= *from && high <= *to
+}
+
+/// A listed tag close to `tag` (its size stands for the unlisted one's).
+fn nearest_listed(known: &Repository, tag: &str) -> u64 {
+    let variant = |t: &str| ["alpine", "slim"].iter().find(|v| t.contains(*v)).copied();
+    known
+        .tags
+        .iter()
+        .max_by_key(|(t, _)| {
+            let common = t
+                .chars()
+                .zip(tag.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            (variant(t) == variant(tag), common)
+        })
+        .map_or(ASSUMED_SIZE, |(_, size)| *size)
+}
+
 pub fn lookup(image: &str) -> Lookup {
     let (repo, tag) = split_reference(image);
     if let Some(known) = CATALOGUE.iter().find(|r| r.name == repo) {
@@ -331,6 +395,11 @@ pub fn lookup(image: &str) -> Lookup {
                 repository: known.name,
                 tag,
                 size_bytes: *size,
+            },
+            None if published(known.name, &tag) => Lookup::Known {
+                repository: known.name,
+                size_bytes: nearest_listed(known, &tag),
+                tag,
             },
             None if image.contains('@') => Lookup::Known {
                 repository: known.name,
@@ -418,5 +487,45 @@ mod tests {
             Lookup::Assumed { .. }
         ));
         assert!(matches!(lookup("myapp:v1"), Lookup::Assumed { .. }));
+    }
+
+    #[test]
+    fn published_versions_exist_beside_the_listed_tags() {
+        // Tags the kubernetes.io examples use.
+        for image in [
+            "nginx:1.15",
+            "nginx:1.7.9",
+            "docker.io/redis:6.0.5",
+            "registry.k8s.io/pause:3.8",
+            "registry.k8s.io/pause:2.0",
+            "docker.io/library/python:3",
+            "python:3.11-slim-bookworm",
+            "mysql:9",
+            "node:18-alpine",
+        ] {
+            assert!(
+                matches!(lookup(image), Lookup::Known { .. }),
+                "{image}: {:?}",
+                lookup(image)
+            );
+        }
+        for image in [
+            "nginx:1.166",
+            "nginx:2",
+            "redis:9.1",
+            "python:3.99",
+            "nginx:1.15_x",
+        ] {
+            assert!(
+                matches!(lookup(image), Lookup::NoSuchTag { .. }),
+                "{image}: {:?}",
+                lookup(image)
+            );
+        }
+        // An alpine variant weighs what the listed alpine variant does.
+        assert!(matches!(
+            lookup("node:18-alpine"),
+            Lookup::Known { size_bytes, .. } if size_bytes < 50_000_000
+        ));
     }
 }
