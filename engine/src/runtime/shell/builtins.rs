@@ -18,7 +18,7 @@ const BUILTINS: &[&str] = &[
     "unset", "readonly", "cd", "pwd", "seq", "expr", "wget", "curl", "nslookup", "head", "tail",
     "grep", "wc", "tee", "yes", "trap", "wait", "break", "continue", "exec", "sh", "bash", "ash",
     "dash", "set", "read", "uname", "whoami", "id", "basename", "dirname", "sync", "kill", "nohup",
-    "sort", "ping",
+    "sort", "ping", "rev",
 ];
 
 /// Server programs the shell can start.
@@ -245,6 +245,40 @@ impl Machine {
                                 &format!("cat: can't open '{shown}': {}\n", e.text()),
                                 host,
                             );
+                            Err(())
+                        }
+                    }
+                })
+            }
+            "rev" => {
+                // busybox rev: each line's characters in reverse order.
+                let reverse = |text: &str| -> String {
+                    text.split_inclusive('\n')
+                        .map(|line| {
+                            let body = line.strip_suffix('\n');
+                            let reversed: String = body.unwrap_or(line).chars().rev().collect();
+                            if body.is_some() {
+                                reversed + "\n"
+                            } else {
+                                reversed
+                            }
+                        })
+                        .collect()
+                };
+                let (_, paths) = split_flags(&args);
+                if paths.is_empty() {
+                    let input = self.fds.stdin.clone().unwrap_or_default();
+                    self.write_out(&reverse(&input), host);
+                    return Outcome::Status(0);
+                }
+                self.each_path(&paths, host, |m, host, path, shown| {
+                    match host.fs.read(host.view, path) {
+                        Ok(content) => {
+                            m.write_out(&reverse(&content), host);
+                            Ok(())
+                        }
+                        Err(e) => {
+                            m.write_err_host(&format!("rev: {shown}: {}\n", e.text()), host);
                             Err(())
                         }
                     }

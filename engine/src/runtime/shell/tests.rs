@@ -593,3 +593,20 @@ fn tail_follows_a_file_once_a_second() {
     run(&mut m, &mut b, secs(5));
     assert_eq!(m.next_wake(), None);
 }
+
+#[test]
+fn rev_reverses_each_line() {
+    let (mut m, mut b) =
+        start("printf 'abc\\nxyz\\n' > /tmp/f; rev /tmp/f; echo héllo | rev; rev /tmp/none");
+    run(&mut m, &mut b, secs(1));
+    assert_eq!(
+        lines(&mut m),
+        vec![
+            "cba",
+            "zyx",
+            "olléh",
+            "rev: /tmp/none: No such file or directory"
+        ]
+    );
+    assert_eq!(m.exit_code(), Some(1));
+}
