@@ -240,3 +240,40 @@ fn the_sidecar_example_ships_the_apps_log() {
     let more = later.stdout.lines().filter(|l| *l == "logging").count();
     assert_eq!(more, logged + 10, "{}", later.stdout);
 }
+
+/// Every image the examples name exists on its registry and every program
+/// they run can start: applied alone and run for two minutes, no example has
+/// a pod stuck on a pull or a start (missing ConfigMaps, labels or volumes
+/// the docs create first are fine: those pods wait for a different reason).
+#[test]
+fn every_examples_images_pull_and_programs_start() {
+    const STUCK: &[&str] = &[
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "StartError",
+        "RunContainerError",
+    ];
+    let root = corpus();
+    let mut files = Vec::new();
+    yaml_files(&root, &mut files);
+    files.sort();
+    let mut stuck = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("readable");
+        let mut sim = Simulation::new(SimConfig::default());
+        sim.apply_yaml_report("example.yaml", &text);
+        sim.advance(kubeplay_engine::SimDuration::from_secs(120));
+        let pods = sim.run_command("kubectl get pods -A", &kubeplay_engine::NoFiles);
+        for line in pods.stdout.lines().skip(1) {
+            if STUCK
+                .iter()
+                .any(|s| line.split_whitespace().any(|w| w == *s))
+            {
+                let name = path.strip_prefix(&root).unwrap_or(path).display();
+                stuck.push(format!("{name}: {line}"));
+            }
+        }
+    }
+    assert!(stuck.is_empty(), "{}", stuck.join("\n"));
+}
