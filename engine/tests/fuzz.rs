@@ -155,6 +155,7 @@ const SHELL_SEEDS: &[&str] = &[
     "nslookup kubernetes.default; wget -qO- http://example.com | head -1",
     "env | sort | head -5; printf '%s=%d\\n' a 1; exit 7",
     "x=a; while true; do x=$x$x; done",
+    "items=(foo bar baz)\nI=1\necho ${items[$I]} ${#items[@]} \"${items[@]}\" ${items[-1]}",
     "while true; do sleep 0 & done",
     "tail -F /tmp/log & while true; do echo x >> /tmp/log; sleep 1; done",
 ];

@@ -27,8 +27,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use builtins::is_known_program;
+use parse::{element_var, AndOrOp, Node, NodeId, ParamOp, RedirOp, Redirect, Seg, Word};
 pub use parse::{parse, Program};
-use parse::{AndOrOp, Node, NodeId, ParamOp, RedirOp, Redirect, Seg, Word};
 
 use crate::runtime::fs::{normalize, Filesystems, View};
 use crate::runtime::servers::Server;
@@ -1048,15 +1048,17 @@ impl Machine {
         };
         let mut values = Vec::new();
         for (name, word) in assigns {
+            if word.is_empty() && name.ends_with("[]") {
+                values.push((name.clone(), None));
+                continue;
+            }
             match self.expand_single(word, host) {
-                Ok(v) => values.push((name.clone(), v)),
+                Ok(v) => values.push((name.clone(), Some(v))),
                 Err(e) => return self.expansion_failed(e),
             }
         }
         if argv.is_empty() {
-            for (name, value) in values {
-                self.vars.insert(name, value);
-            }
+            self.assign_all(values);
             let saved = self.fds.clone();
             let ok = self.apply_redirects(redirects, host);
             self.fds = saved;
@@ -1079,6 +1081,11 @@ impl Machine {
                     self.exported.contains(name),
                 )
             })
+            .collect();
+        let values: Vec<(String, String)> = values
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value?)))
+            .filter(|(name, _)| !name.ends_with("[]"))
             .collect();
         for (name, value) in values {
             self.vars.insert(name.clone(), value);
@@ -1389,6 +1396,52 @@ impl Machine {
         }
     }
 
+    /// How many elements the indexed array `name` has (a plain variable is one).
+    fn array_len(&self, name: &str) -> usize {
+        match self.vars.get(&element_var(name, "#")) {
+            Some(n) => n.parse().unwrap_or(0),
+            None => usize::from(self.vars.contains_key(name)),
+        }
+    }
+
+    fn array_elements(&self, name: &str) -> Vec<String> {
+        if !self.vars.contains_key(&element_var(name, "#")) {
+            return self.vars.get(name).cloned().into_iter().collect();
+        }
+        (0..self.array_len(name))
+            .filter_map(|i| self.vars.get(&element_var(name, &i.to_string())).cloned())
+            .collect()
+    }
+
+    /// Sets variables in order: `name[]` with no value starts the indexed
+    /// array `name` (bash's `name=(...)`), each later `name[]` appends to it.
+    fn assign_all(&mut self, values: Vec<(String, Option<String>)>) {
+        for (name, value) in values {
+            match (name.strip_suffix("[]"), value) {
+                (Some(array), None) => {
+                    for i in 0..self.array_len(array) {
+                        self.vars.remove(&element_var(array, &i.to_string()));
+                    }
+                    self.vars.insert(element_var(array, "#"), "0".into());
+                    self.vars.remove(array);
+                }
+                (Some(array), Some(value)) => {
+                    let i = self.array_len(array);
+                    if i == 0 {
+                        // `$name` is element 0.
+                        self.vars.insert(array.to_string(), value.clone());
+                    }
+                    self.vars.insert(element_var(array, &i.to_string()), value);
+                    self.vars
+                        .insert(element_var(array, "#"), (i + 1).to_string());
+                }
+                (None, value) => {
+                    self.vars.insert(name, value.unwrap_or_default());
+                }
+            }
+        }
+    }
+
     /// A command substitution's output, trailing newlines removed.
     fn command_substitution(&mut self, script: &str, host: &mut Host) -> Result<String, String> {
         let program = parse(script)?;
@@ -1445,6 +1498,22 @@ impl Machine {
                                 String::new()
                             }
                         }
+                        ParamOp::Element(index) => {
+                            let expr = self.expand_single(index, host)?;
+                            let i = self.arithmetic(&expr, host)?;
+                            // A negative index counts from the end.
+                            let i = if i < 0 {
+                                self.array_len(name) as i64 + i
+                            } else {
+                                i
+                            };
+                            self.vars
+                                .get(&element_var(name, &i.to_string()))
+                                .cloned()
+                                .unwrap_or_default()
+                        }
+                        ParamOp::Elements => self.array_elements(name).join(" "),
+                        ParamOp::Count => self.array_len(name).to_string(),
                     };
                     if *quoted && name == "@" {
                         // "$@": one field per argument.

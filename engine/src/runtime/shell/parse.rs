@@ -40,6 +40,18 @@ pub enum ParamOp {
     },
     /// `${#x}`.
     Length,
+    /// bash's `${a[i]}`: one element of an indexed array (`i` is arithmetic).
+    Element(Vec<Seg>),
+    /// `${a[@]}` and `${a[*]}`: every element.
+    Elements,
+    /// `${#a[@]}`: how many elements.
+    Count,
+}
+
+/// How an indexed array's element `i` of `name` is kept among the variables
+/// (a name no script can write): `name[i]`, and `name[#]` holds the count.
+pub fn element_var(name: &str, index: &str) -> String {
+    format!("{name}[{index}]")
 }
 
 pub type Word = Vec<Seg>;
@@ -567,6 +579,17 @@ impl Lexer {
 fn braced_param(inner: &str, quoted: bool) -> Result<Seg, String> {
     let bad = || format!("syntax error: bad substitution ${{{inner}}}");
     if let Some(name) = inner.strip_prefix('#') {
+        if let Some(array) = name
+            .strip_suffix("[@]")
+            .or_else(|| name.strip_suffix("[*]"))
+            .filter(|a| !a.is_empty() && a.chars().all(is_name_char))
+        {
+            return Ok(Seg::Param {
+                name: array.to_string(),
+                op: ParamOp::Count,
+                quoted,
+            });
+        }
         if !name.is_empty() && (name.chars().all(is_name_char) || name.len() == 1) {
             return Ok(Seg::Param {
                 name: name.to_string(),
@@ -589,6 +612,12 @@ fn braced_param(inner: &str, quoted: bool) -> Result<Seg, String> {
     let (name, rest) = inner.split_at(name_len);
     let op = if rest.is_empty() {
         ParamOp::Plain
+    } else if let Some(index) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        match index {
+            "@" | "*" => ParamOp::Elements,
+            "" => return Err(bad()),
+            _ => ParamOp::Element(parse_word_text(index)?),
+        }
     } else {
         let (colon, rest) = match rest.strip_prefix(':') {
             Some(r) => (true, r),
@@ -869,6 +898,11 @@ impl Parser {
                     self.pos += 1;
                     if words.is_empty() {
                         if let Some((name, value)) = split_assignment(&w) {
+                            if value.is_empty() && matches!(self.peek(), Some(Tok::Op("("))) {
+                                self.pos += 1;
+                                self.array_assignment(&name, &mut assigns)?;
+                                continue;
+                            }
                             assigns.push((name, value));
                             continue;
                         }
@@ -892,6 +926,33 @@ impl Parser {
             words,
             redirects,
         }))
+    }
+
+    /// bash's `name=(a b c)`, after its `(`: an assignment to `name[]` with no
+    /// word starts the array, then one `name[]` per element, in order.
+    fn array_assignment(
+        &mut self,
+        name: &str,
+        assigns: &mut Vec<(String, Word)>,
+    ) -> Result<(), String> {
+        let key = format!("{name}[]");
+        assigns.push((key.clone(), Vec::new()));
+        loop {
+            match self.peek() {
+                Some(Tok::Newline) => self.pos += 1,
+                Some(Tok::Word(w)) => {
+                    let w = w.clone();
+                    self.pos += 1;
+                    assigns.push((key.clone(), w));
+                }
+                Some(Tok::Op(")")) => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(t) => return Err(format!("syntax error: unexpected {}", describe(t))),
+                None => return Err("syntax error: unexpected end of file".into()),
+            }
+        }
     }
 
     fn if_clause(&mut self) -> Result<NodeId, String> {

@@ -610,3 +610,17 @@ fn rev_reverses_each_line() {
     );
     assert_eq!(m.exit_code(), Some(1));
 }
+
+#[test]
+fn bash_indexed_arrays() {
+    // The kubernetes.io Indexed Job example's init container.
+    let (mut m, mut b) = start(
+        "items=(foo bar baz qux xyz)\nI=2\necho ${items[$I]} ${items[I+1]} ${items[-1]} $items\necho ${#items[@]} \"${items[@]}\"\nitems=(one\n  two)\necho ${#items[*]} ${items[*]} [${items[2]}]",
+    );
+    run(&mut m, &mut b, secs(1));
+    assert_eq!(
+        lines(&mut m),
+        vec!["baz qux xyz foo", "5 foo bar baz qux xyz", "2 one two []"]
+    );
+    assert_eq!(m.exit_code(), Some(0));
+}
