@@ -277,3 +277,35 @@ fn every_examples_images_pull_and_programs_start() {
     }
     assert!(stuck.is_empty(), "{}", stuck.join("\n"));
 }
+
+/// application/job/indexed-job.yaml: a bash init container picks its word by
+/// `$JOB_COMPLETION_INDEX` from an array, the worker `rev`s it; the tutorial
+/// shows `zab` for index 2. indexed-job-vol.yaml reads the index from a
+/// downward API volume instead.
+#[test]
+fn the_indexed_job_examples_complete_with_the_tutorials_output() {
+    for (file, index_2) in [("indexed-job.yaml", "zab"), ("indexed-job-vol.yaml", "2")] {
+        let text =
+            std::fs::read_to_string(corpus().join("application/job").join(file)).expect("readable");
+        let mut sim = Simulation::new(SimConfig::default());
+        let report = sim.apply_yaml_report(file, &text);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        sim.advance(kubeplay_engine::SimDuration::from_secs(60));
+        let job = sim.run_command("kubectl get job indexed-job", &kubeplay_engine::NoFiles);
+        assert!(
+            job.stdout.contains("Complete   5/5"),
+            "{file}: {}",
+            job.stdout
+        );
+        let pods = sim.run_command(
+            "kubectl get pods -l batch.kubernetes.io/job-completion-index=2 -o name",
+            &kubeplay_engine::NoFiles,
+        );
+        let pod = pods.stdout.lines().next().unwrap_or_default().to_string();
+        let logs = sim.run_command(
+            &format!("kubectl logs {pod} -c worker"),
+            &kubeplay_engine::NoFiles,
+        );
+        assert_eq!(logs.stdout.trim_end(), index_2, "{file}: {}", logs.stderr);
+    }
+}
