@@ -690,3 +690,37 @@ spec:
         .is_some_and(|st| st.running.is_some()));
     assert_eq!(phase(&sim, "web"), "Running");
 }
+
+/// `kubectl run --command -- perl -e ...` sets the container's command; without
+/// `--command` the words are its args, which replace a language image's CMD.
+/// Either way the perl image runs the program, which prints and exits.
+#[test]
+fn kubectl_run_command_and_args_run_in_a_language_image() {
+    let mut sim = sim();
+    let files = kubeplay_engine::NoFiles;
+    for line in [
+        "kubectl run cmd --image=perl --restart=Never --command -- perl -e 'print 1+2'",
+        "kubectl run arg --image=perl --restart=Never -- perl -e 'print 2+3'",
+    ] {
+        let out = sim.run_command(line, &files);
+        assert!(out.success, "{line}: {}", out.stderr);
+    }
+    let spec = pod(&sim, "cmd").spec.expect("spec");
+    assert_eq!(
+        spec.containers[0].command.as_deref(),
+        Some(&["perl".to_string(), "-e".into(), "print 1+2".into()][..])
+    );
+    assert_eq!(spec.containers[0].args, None);
+    assert!(pod(&sim, "arg").spec.expect("spec").containers[0]
+        .command
+        .is_none());
+    sim.advance(SimDuration::from_secs(60));
+    for (name, printed) in [("cmd", "3"), ("arg", "5")] {
+        let logs = sim.run_command(&format!("kubectl logs {name}"), &files);
+        assert_eq!(logs.stdout.trim_end(), printed, "{name}: {}", logs.stderr);
+        assert_eq!(
+            pod(&sim, name).status.and_then(|s| s.phase).as_deref(),
+            Some("Succeeded")
+        );
+    }
+}

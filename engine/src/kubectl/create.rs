@@ -65,7 +65,7 @@ fn container_name(image: &str) -> String {
     repo.rsplit('/').next().unwrap_or(&repo).to_string()
 }
 
-/// `kubectl run NAME --image=IMAGE [--labels=k=v,...] [--port=N] [--restart=Always|OnFailure|Never] [-- COMMAND ARGS...]`
+/// `kubectl run NAME --image=IMAGE [--labels=k=v,...] [--port=N] [--restart=Always|OnFailure|Never] [--command] [-- COMMAND ARGS...]`
 pub fn run(
     sim: &mut Simulation,
     user: &UserInfo,
@@ -77,6 +77,16 @@ pub fn run(
         Some(i) => (args[..i].to_vec(), args[i + 1..].to_vec()),
         None => (args.to_vec(), Vec::new()),
     };
+    // --command: the words after `--` are the container's command, not its args.
+    let mut as_command = false;
+    args.retain(|a| match a.as_str() {
+        "--command" | "--command=true" => {
+            as_command = true;
+            false
+        }
+        "--command=false" => false,
+        _ => true,
+    });
     let flags = (|| -> Result<_, String> {
         Ok((
             take_flag(&mut args, "image")?,
@@ -125,7 +135,8 @@ pub fn run(
             containers: vec![Container {
                 name: name.clone(),
                 image: Some(image),
-                args: (!command.is_empty()).then_some(command),
+                command: (as_command && !command.is_empty()).then(|| command.clone()),
+                args: (!as_command && !command.is_empty()).then_some(command),
                 ports: port.map(|p| {
                     vec![k8s_openapi::api::core::v1::ContainerPort {
                         container_port: p,

@@ -604,6 +604,11 @@ impl PodRuntime {
                     _ => Machine::exited(0, config.clone(), now),
                 }
             }
+            // Args replace a language image's CMD (perl, python and node
+            // have no ENTRYPOINT but a pass-through script): they are the program.
+            (None, Some(a), Some(DefaultProcess::Interpreter)) => {
+                Machine::argv(&a, &env, config.clone(), now)
+            }
             (None, _, Some(DefaultProcess::Interpreter))
             | (None, _, Some(DefaultProcess::Application))
             | (None, _, None) => {
