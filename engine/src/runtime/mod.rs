@@ -609,8 +609,7 @@ impl PodRuntime {
             (None, Some(a), Some(DefaultProcess::Interpreter)) => {
                 Machine::argv(&a, &env, config.clone(), now)
             }
-            (None, _, Some(DefaultProcess::Application))
-            | (None, _, None) => {
+            (None, _, Some(DefaultProcess::Application)) | (None, _, None) => {
                 let program = image.rsplit('/').next().unwrap_or(&image);
                 let program = program.split([':', '@']).next().unwrap_or(program);
                 Machine::opaque(program, &env, config.clone(), now)
