@@ -2,6 +2,7 @@
 //! DoesNotExist) and the `-l` strings kubectl accepts (`app=web,tier!=db`,
 //! `env in (prod,qa)`, `!legacy`).
 
+use crate::objects::MetaExt;
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -13,12 +14,7 @@ pub const SERVICE_NAME: &str = "kubernetes.io/service-name";
 
 /// The Service an EndpointSlice's label names.
 pub fn slice_service(slice: &k8s_openapi::api::discovery::v1::EndpointSlice) -> Option<&str> {
-    slice
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(SERVICE_NAME))
-        .map(String::as_str)
+    slice.metadata.label(SERVICE_NAME)
 }
 
 /// Whether an EndpointSlice is one of a Service's: same namespace, its name in the label.

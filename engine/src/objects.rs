@@ -366,6 +366,8 @@ pub trait MetaExt {
     fn namespace_str(&self) -> &str;
     /// The labels, borrowed (an empty map when there are none).
     fn labels_map(&self) -> &std::collections::BTreeMap<String, String>;
+    /// One label's value.
+    fn label(&self, key: &str) -> Option<&str>;
     fn is_deleting(&self) -> bool;
     fn controller_owner(
         &self,
@@ -384,6 +386,10 @@ impl MetaExt for ObjectMeta {
     fn labels_map(&self) -> &std::collections::BTreeMap<String, String> {
         static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
         self.labels.as_ref().unwrap_or(&NONE)
+    }
+
+    fn label(&self, key: &str) -> Option<&str> {
+        self.labels_map().get(key).map(String::as_str)
     }
 
     fn is_deleting(&self) -> bool {

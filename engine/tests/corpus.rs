@@ -114,6 +114,15 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/k8s-examples")
 }
 
+/// A fresh cluster with one corpus example applied, which must apply cleanly.
+fn applied(relative: &str) -> Simulation {
+    let text = std::fs::read_to_string(corpus().join(relative)).expect("readable");
+    let mut sim = Simulation::new(SimConfig::default());
+    let report = sim.apply_yaml_report(relative, &text);
+    assert!(report.errors.is_empty(), "{relative}: {:?}", report.errors);
+    sim
+}
+
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("corpus folder readable") {
         let path = entry.expect("entry").path();
@@ -177,10 +186,7 @@ fn every_example_applies_unless_a_real_cluster_rejects_it() {
 /// the Job completes and its pod printed π to 1000 digits.
 #[test]
 fn the_pi_job_completes() {
-    let text = std::fs::read_to_string(corpus().join("controllers/job.yaml")).expect("readable");
-    let mut sim = Simulation::new(SimConfig::default());
-    let report = sim.apply_yaml_report("job.yaml", &text);
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut sim = applied("controllers/job.yaml");
     sim.advance(kubeplay_engine::SimDuration::from_secs(60));
     let jobs = sim.run_command("kubectl get job pi", &kubeplay_engine::NoFiles);
     assert!(
@@ -201,11 +207,7 @@ fn the_pi_job_completes() {
 /// sidecar's log follows the file.
 #[test]
 fn the_sidecar_example_ships_the_apps_log() {
-    let text = std::fs::read_to_string(corpus().join("application/deployment-sidecar.yaml"))
-        .expect("readable");
-    let mut sim = Simulation::new(SimConfig::default());
-    let report = sim.apply_yaml_report("deployment-sidecar.yaml", &text);
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut sim = applied("application/deployment-sidecar.yaml");
     sim.advance(kubeplay_engine::SimDuration::from_secs(30));
     let pods = sim.run_command("kubectl get pods", &kubeplay_engine::NoFiles);
     assert!(
@@ -285,11 +287,7 @@ fn every_examples_images_pull_and_programs_start() {
 #[test]
 fn the_indexed_job_examples_complete_with_the_tutorials_output() {
     for (file, index_2) in [("indexed-job.yaml", "zab"), ("indexed-job-vol.yaml", "2")] {
-        let text =
-            std::fs::read_to_string(corpus().join("application/job").join(file)).expect("readable");
-        let mut sim = Simulation::new(SimConfig::default());
-        let report = sim.apply_yaml_report(file, &text);
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let mut sim = applied(&format!("application/job/{file}"));
         sim.advance(kubeplay_engine::SimDuration::from_secs(60));
         let job = sim.run_command("kubectl get job indexed-job", &kubeplay_engine::NoFiles);
         assert!(

@@ -265,11 +265,7 @@ fn by_creation_and_phase(pod: &Pod) -> (bool, Option<SimTime>, String) {
 }
 
 fn pod_hash(pod: &Pod) -> Option<&str> {
-    pod.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(CONTROLLER_REVISION_HASH))
-        .map(String::as_str)
+    pod.metadata.label(CONTROLLER_REVISION_HASH)
 }
 
 /// findUpdatedPodsOnNode: the node's new and old pod, ignoring terminating

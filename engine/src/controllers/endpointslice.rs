@@ -65,13 +65,7 @@ fn as_slice(object: &Object) -> Option<&EndpointSlice> {
 }
 
 fn managed_by_us(slice: &EndpointSlice) -> bool {
-    slice
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(MANAGED_BY_LABEL))
-        .map(String::as_str)
-        == Some(MANAGED_BY)
+    slice.metadata.label(MANAGED_BY_LABEL) == Some(MANAGED_BY)
 }
 
 impl Controller for EndpointSliceController {

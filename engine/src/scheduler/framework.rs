@@ -8,6 +8,7 @@
 //! NormalizeScore. What PreFilter and PreScore compute for the attempt lives
 //! in a [`CycleState`] that is dropped when the attempt ends.
 
+use crate::objects::MetaExt;
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -527,12 +528,7 @@ impl NodeInfo {
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.node
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(key))
-            .map(String::as_str)
+        self.node.metadata.label(key)
     }
 
     /// The size of an image the node holds under this exact name.
